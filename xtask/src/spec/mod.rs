@@ -1,0 +1,203 @@
+//! The vendored OpenAPI slice: importing an upstream Kalshi document into the
+//! normalized `/portfolio` subset that `build.rs` generates the client from.
+//!
+//! [`import_document`] does the whole job in memory (parse, slice, emit,
+//! self-check) so that other commands and tests can reuse it; [`import_file`]
+//! adds reading the input and replacing the output atomically.
+
+pub mod canonical;
+mod error;
+pub mod pointer;
+pub mod slice;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde_yaml_ng::Value;
+use sha2::{Digest, Sha256};
+
+pub use error::SpecError;
+pub use slice::{Section, Slice};
+
+/// Where the slice is vendored, relative to the workspace root.
+pub const DEFAULT_OUT: &str = "openapi/portfolio.yaml";
+
+/// The result of an in-memory import.
+#[derive(Clone, Debug)]
+pub struct Imported {
+    /// The complete output file.
+    pub yaml: String,
+    pub upstream_version: String,
+    /// Hex SHA-256 of the input bytes, as recorded in `info.x-upstream`.
+    pub sha256: String,
+    pub paths: usize,
+    pub operations: usize,
+    pub components: BTreeMap<Section, usize>,
+}
+
+impl Imported {
+    pub fn component_count(&self) -> usize {
+        self.components.values().sum()
+    }
+}
+
+/// Imports an upstream document and returns the output file's text.
+/// `source_name` is the input's file name, for the header comment.
+pub fn slice_document(input: &[u8], source_name: &str) -> Result<String, SpecError> {
+    import_document(input, source_name).map(|imported| imported.yaml)
+}
+
+/// Imports an upstream document (YAML or JSON) entirely in memory.
+pub fn import_document(input: &[u8], source_name: &str) -> Result<Imported, SpecError> {
+    let upstream = parse_document(input)?;
+    let slice = slice::slice(&upstream)?;
+    let sha256 = sha256_hex(input);
+    let doc = canonical::document(&slice, &sha256);
+    let yaml = canonical::emit(&doc, source_name)?;
+
+    // Self-check: the text must read back as exactly the document we meant
+    // (this guards the quoting and spacing done on the emitted text), and be
+    // closed under `$ref`.
+    let reread = parse_document(yaml.as_bytes())
+        .map_err(|e| SpecError::Internal(format!("output does not parse: {e}")))?;
+    // Compared as plain emissions because `Mapping`'s `==` ignores key order,
+    // and the order is part of what we promise.
+    let expected = serde_yaml_ng::to_string(&doc).map_err(SpecError::Emit)?;
+    let actual = serde_yaml_ng::to_string(&reread).map_err(SpecError::Emit)?;
+    if expected != actual {
+        return Err(SpecError::Internal(
+            "output does not read back as the document that was emitted".into(),
+        ));
+    }
+    slice::check_refs(&reread)
+        .map_err(|e| SpecError::Internal(format!("output is not self-contained: {e}")))?;
+
+    Ok(Imported {
+        yaml,
+        upstream_version: slice.upstream_version.clone(),
+        sha256,
+        paths: slice.paths.len(),
+        operations: slice.operation_count(),
+        components: slice
+            .components
+            .iter()
+            .map(|(section, entries)| (*section, entries.len()))
+            .collect(),
+    })
+}
+
+/// Parses YAML 1.2 or JSON (a YAML 1.2 subset) into a value tree. Merge keys
+/// are applied; custom tags are rejected, as OpenAPI has no use for them.
+pub fn parse_document(input: &[u8]) -> Result<Value, SpecError> {
+    let mut doc: Value = serde_yaml_ng::from_slice(input).map_err(SpecError::Parse)?;
+    doc.apply_merge().map_err(SpecError::Parse)?;
+    reject_tags(&doc, pointer::ROOT)?;
+    Ok(doc)
+}
+
+fn reject_tags(value: &Value, loc: &str) -> Result<(), SpecError> {
+    match value {
+        Value::Tagged(tagged) => Err(SpecError::malformed(
+            loc,
+            format!("YAML tag `{}` is not supported", tagged.tag),
+        )),
+        Value::Sequence(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, item)| reject_tags(item, &pointer::push(loc, &i.to_string()))),
+        Value::Mapping(map) => map.iter().try_for_each(|(key, child)| {
+            reject_tags(key, loc)?;
+            reject_tags(child, &pointer::push(loc, key.as_str().unwrap_or_default()))
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Lower-case hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The workspace root: xtask lives in `<root>/xtask`.
+pub fn workspace_root() -> PathBuf {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .map_or_else(|| manifest_dir.join(".."), Path::to_path_buf)
+}
+
+/// Failure of [`import_file`]: the file-system side, or the document itself.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: io::Error },
+    #[error("{}: {source}", path.display())]
+    Spec { path: PathBuf, source: SpecError },
+    #[error("cannot write {}: {source}", path.display())]
+    Write { path: PathBuf, source: io::Error },
+}
+
+/// Imports `input` and replaces `out` with the result. Nothing is written
+/// unless the import succeeds, and `out` is replaced by a rename, so it is
+/// never seen half-written.
+pub fn import_file(input: &Path, out: &Path) -> Result<Imported, ImportError> {
+    let bytes = fs::read(input).map_err(|source| ImportError::Read {
+        path: input.to_owned(),
+        source,
+    })?;
+    let source_name = input
+        .file_name()
+        .map_or_else(|| input.to_string_lossy(), |name| name.to_string_lossy());
+    let imported = import_document(&bytes, &source_name).map_err(|source| ImportError::Spec {
+        path: input.to_owned(),
+        source,
+    })?;
+    write_atomically(out, imported.yaml.as_bytes()).map_err(|source| ImportError::Write {
+        path: out.to_owned(),
+        source,
+    })?;
+    Ok(imported)
+}
+
+/// Writes to a temporary file in the target's directory (so the rename stays
+/// on one file system) and renames it over the target. The temporary file is
+/// removed if anything fails before the rename.
+fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".xtask-spec-import.")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    // Temporary files are created private (0600); the vendored spec should
+    // keep the target's mode, or get the usual 0644 when new.
+    if let Some(permissions) = target_permissions(path) {
+        tmp.as_file().set_permissions(permissions)?;
+    }
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+fn target_permissions(path: &Path) -> Option<fs::Permissions> {
+    if let Ok(meta) = fs::metadata(path) {
+        return Some(meta.permissions());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        Some(fs::Permissions::from_mode(0o644))
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
