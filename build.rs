@@ -1,0 +1,39 @@
+//! Generates the raw async client and its types from the vendored spec.
+//!
+//! The output goes to `$OUT_DIR/portfolio_api.rs` and is included once, by
+//! `src/generated.rs`. It is never edited and never committed; what has to change
+//! about it is changed by the passes in `codegen/mod.rs`.
+
+#[path = "codegen/mod.rs"]
+mod codegen;
+
+use std::path::PathBuf;
+
+const SPEC: &str = "openapi/portfolio.yaml";
+
+fn main() {
+    println!("cargo:rerun-if-changed={SPEC}");
+    println!("cargo:rerun-if-changed=codegen/mod.rs");
+    println!("cargo:rerun-if-changed=build.rs");
+
+    let spec = match std::fs::read_to_string(SPEC) {
+        Ok(text) => text,
+        Err(e) => fail(&format!("cannot read {SPEC}: {e}")),
+    };
+    let source = match codegen::generate(&spec) {
+        Ok(source) => source,
+        Err(e) => fail(&format!("{SPEC}: {e}")),
+    };
+    let Some(out_dir) = std::env::var_os("OUT_DIR") else {
+        fail("OUT_DIR is not set; build.rs must run under cargo")
+    };
+    let out = PathBuf::from(out_dir).join("portfolio_api.rs");
+    if let Err(e) = std::fs::write(&out, source) {
+        fail(&format!("cannot write {}: {e}", out.display()));
+    }
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("error: {message}");
+    std::process::exit(1);
+}

@@ -1,0 +1,257 @@
+//! Turns the vendored spec (`openapi/portfolio.yaml`) into Rust source with progenitor.
+//!
+//! This file is shared, not copied: `build.rs` includes it to generate the crate's raw
+//! client, and `xtask` includes it to prove that every public spec version still
+//! generates. It holds the only knowledge of progenitor's quirks (DESIGN.md section 4):
+//!
+//! * [`normalize`] rewrites the document in memory before generation. The vendored file
+//!   stays faithful to upstream; only what progenitor would panic on, or would decode
+//!   badly, is changed here.
+//! * [`make_enums_lenient`] rewrites the generated enums so that a value Kalshi adds
+//!   next month decodes instead of failing a whole page.
+
+use serde_json::{Map, Value};
+
+/// Everything that can go wrong while generating; the message names the cause.
+pub type CodegenResult<T> = Result<T, String>;
+
+/// Parse the YAML spec, normalize it and run progenitor over it.
+///
+/// Returns formatted Rust source for one module.
+pub fn generate(spec_yaml: &str) -> CodegenResult<String> {
+    let mut document: Value =
+        serde_yaml_ng::from_str(spec_yaml).map_err(|e| format!("spec is not valid YAML: {e}"))?;
+    normalize(&mut document);
+    let spec: openapiv3::OpenAPI = serde_json::from_value(document)
+        .map_err(|e| format!("spec is not a valid OpenAPI 3.0 document: {e}"))?;
+
+    let mut settings = progenitor::GenerationSettings::new();
+    settings
+        .with_interface(progenitor::InterfaceStyle::Builder)
+        .with_tag(progenitor::TagStyle::Merged)
+        // We implement `ClientHooks` ourselves (src/transport.rs): signing, the
+        // wire-level error checks and tracing live there, in handwritten code.
+        .with_hooks(progenitor::HooksMode::Expected)
+        .with_inner_type(quote_path("crate::transport::Hooks")?)
+        // Money is exact: the spec's fixed-point strings decode straight into the
+        // crate's money types instead of `String`.
+        .with_replacement(
+            "FixedPointDollars",
+            "crate::money::Dollars",
+            [progenitor::TypeImpl::FromStr, progenitor::TypeImpl::Display].into_iter(),
+        )
+        .with_replacement(
+            "FixedPointCount",
+            "crate::money::Count",
+            [progenitor::TypeImpl::FromStr, progenitor::TypeImpl::Display].into_iter(),
+        );
+
+    let mut generator = progenitor::Generator::new(&settings);
+    // progenitor panics on some spec shapes; a panic in build.rs is an unreadable
+    // build failure, so turn it into an error that says where it came from.
+    let tokens = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        generator.generate_tokens(&spec)
+    }))
+    .map_err(|panic| {
+        let what = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "unknown panic".to_string());
+        format!("progenitor panicked on the normalized spec: {what}")
+    })?
+    .map_err(|e| format!("progenitor could not generate the client: {e}"))?;
+
+    let mut file: syn::File =
+        syn::parse2(tokens).map_err(|e| format!("progenitor emitted invalid Rust: {e}"))?;
+    make_enums_lenient(&mut file);
+    Ok(prettyplease::unparse(&file))
+}
+
+fn quote_path(path: &str) -> CodegenResult<proc_macro2::TokenStream> {
+    path.parse()
+        .map_err(|e| format!("invalid Rust path {path}: {e}"))
+}
+
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// In-memory passes that make any public spec version safe to generate from.
+///
+/// * Only 2xx responses survive. progenitor loses the status of a declared error
+///   whose body does not match its schema, and panics on differing error schemas or
+///   a `default` next to 2xx; the facade decodes every error itself from status,
+///   headers and raw body, so nothing is lost.
+/// * Of several 2xx responses, those that differ from the first one are dropped
+///   (progenitor panics on mixed body/no-body success responses); such a status then
+///   reaches the facade as an unexpected response, which it reports, not panics on.
+/// * `application/json` without a schema (another panic) is treated as no body, and
+///   media types other than JSON are dropped.
+pub fn normalize(document: &mut Value) {
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for method in METHODS {
+            if let Some(operation) = item.get_mut(method).and_then(Value::as_object_mut) {
+                normalize_operation(operation);
+            }
+        }
+    }
+}
+
+fn normalize_operation(operation: &mut Map<String, Value>) {
+    let Some(responses) = operation
+        .get_mut("responses")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    responses.retain(|status, _| status.starts_with('2'));
+    let mut first: Option<Value> = None;
+    responses.retain(|_, response| {
+        keep_only_json_with_schema(response);
+        match &first {
+            None => {
+                first = Some(response.clone());
+                true
+            }
+            Some(kept) => kept == response,
+        }
+    });
+    if let Some(body) = operation
+        .get_mut("requestBody")
+        .and_then(Value::as_object_mut)
+    {
+        if let Some(content) = body.get_mut("content").and_then(Value::as_object_mut) {
+            content.retain(|media_type, _| media_type == "application/json");
+        }
+    }
+}
+
+fn keep_only_json_with_schema(response: &mut Value) {
+    let Some(response) = response.as_object_mut() else {
+        return;
+    };
+    let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) else {
+        return;
+    };
+    content.retain(|media_type, media| {
+        media_type == "application/json" && media.get("schema").is_some()
+    });
+    if content.is_empty() {
+        response.remove("content");
+    }
+}
+
+/// Give every generated string enum an `Unknown(String)` variant.
+///
+/// Kalshi adds enum values almost monthly; a strict enum turns one new value into a
+/// decode error for a whole page of fills. The new variant is `#[serde(untagged)]`,
+/// so it catches any string the known variants do not match and serializes back to
+/// the same string (values round-trip). `FromStr` stays strict, so text a caller
+/// parses into a request enum is still checked.
+pub fn make_enums_lenient(file: &mut syn::File) {
+    let mut lenient = std::collections::BTreeSet::new();
+    visit_items(&mut file.items, &mut |item| {
+        if let syn::Item::Enum(item_enum) = item {
+            if is_plain_string_enum(item_enum) {
+                add_unknown_variant(item_enum);
+                lenient.insert(item_enum.ident.to_string());
+            }
+        }
+    });
+    visit_items(&mut file.items, &mut |item| {
+        if let syn::Item::Impl(item_impl) = item {
+            patch_display_impl(item_impl, &lenient);
+        }
+    });
+}
+
+fn visit_items(items: &mut [syn::Item], f: &mut dyn FnMut(&mut syn::Item)) {
+    for item in items {
+        if let syn::Item::Mod(module) = item {
+            if let Some((_, inner)) = module.content.as_mut() {
+                visit_items(inner, f);
+            }
+        }
+        f(item);
+    }
+}
+
+/// Enums whose variants are all unit variants renamed to a wire string: that is how
+/// typify spells a JSON string enum.
+fn is_plain_string_enum(item: &syn::ItemEnum) -> bool {
+    !item.variants.is_empty()
+        && item.variants.iter().all(|variant| {
+            matches!(variant.fields, syn::Fields::Unit)
+                && variant
+                    .attrs
+                    .iter()
+                    .any(|attr| attr.path().is_ident("serde"))
+        })
+}
+
+fn add_unknown_variant(item: &mut syn::ItemEnum) {
+    // A `String` payload cannot be `Copy`.
+    for attr in &mut item.attrs {
+        if attr.path().is_ident("derive") {
+            if let syn::Meta::List(list) = &mut attr.meta {
+                let kept: Vec<String> = list
+                    .tokens
+                    .to_string()
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty() && s != "Copy")
+                    .collect();
+                if let Ok(tokens) = kept.join(", ").parse() {
+                    list.tokens = tokens;
+                }
+            }
+        }
+    }
+    let variant: syn::Variant = syn::parse_quote! {
+        /// A value this version of the crate does not know yet. It decodes from and
+        /// encodes to the exact string Kalshi sent; never build one for a request.
+        #[serde(untagged)]
+        Unknown(::std::string::String)
+    };
+    item.variants.push(variant);
+}
+
+/// typify's `Display` for an enum is `match *self { Self::A => f.write_str("a"), .. }`;
+/// the new variant needs an arm, and the match must borrow instead of copy.
+fn patch_display_impl(item: &mut syn::ItemImpl, lenient: &std::collections::BTreeSet<String>) {
+    let Some((_, trait_path, _)) = &item.trait_ else {
+        return;
+    };
+    let is_display = trait_path
+        .segments
+        .last()
+        .is_some_and(|segment| segment.ident == "Display");
+    let self_name = match &*item.self_ty {
+        syn::Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    };
+    if !is_display || !self_name.is_some_and(|name| lenient.contains(&name)) {
+        return;
+    }
+    for impl_item in &mut item.items {
+        let syn::ImplItem::Fn(function) = impl_item else {
+            continue;
+        };
+        for statement in &mut function.block.stmts {
+            let syn::Stmt::Expr(syn::Expr::Match(expr_match), _) = statement else {
+                continue;
+            };
+            expr_match.expr = Box::new(syn::parse_quote!(self));
+            expr_match
+                .arms
+                .push(syn::parse_quote!(Self::Unknown(value) => f.write_str(value),));
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! The raw async client and types that progenitor generates from `openapi/portfolio.yaml`.
+//!
+//! Nothing here is written by hand: `build.rs` (through `codegen/mod.rs`) writes it into
+//! `OUT_DIR` on every change of the spec. Types are re-exported as
+//! [`crate::types`]; the async client is reachable through [`crate::Client::raw`] for the
+//! operations the blocking facade does not wrap.
+
+#![allow(
+    missing_docs,
+    unused_imports,
+    clippy::all,
+    clippy::pedantic,
+    rustdoc::all,
+    elided_lifetimes_in_paths
+)]
+
+include!(concat!(env!("OUT_DIR"), "/portfolio_api.rs"));
