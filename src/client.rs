@@ -1,0 +1,531 @@
+//! The blocking [`Client`], how to build one, and where it connects.
+//!
+//! The generated client is async; this crate's users are scripts and batch jobs that
+//! are not. Like reqwest's `blocking` module, the [`Client`] owns a small tokio
+//! runtime and drives the async core on it: each call is spawned onto that runtime and
+//! the calling thread waits on a channel. The caller therefore needs no runtime of its
+//! own, many threads can share one `Client`, and a `Client` built, used or dropped
+//! inside someone else's tokio runtime neither panics nor deadlocks (it only blocks
+//! that thread for the duration of the call, as any blocking client does).
+
+use std::fmt;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use progenitor_client::ResponseValue;
+
+use crate::error::{Error, Result};
+use crate::generated::Client as RawClient;
+use crate::signing::SigningKey;
+use crate::transport::{self, Hooks};
+
+/// Which Kalshi deployment to talk to.
+///
+/// There is deliberately no `Default`: production is never chosen for you.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Environment {
+    /// Real money: `https://external-api.kalshi.com/trade-api/v2`.
+    Production,
+    /// Kalshi's demo exchange: `https://external-api.demo.kalshi.co/trade-api/v2`.
+    /// Demo needs its own API key; production keys do not work there.
+    Demo,
+    /// Any base URL including the `/trade-api/v2` stem, e.g. a local sandbox. Plain
+    /// `http` is accepted only for loopback hosts, so a key never signs requests that
+    /// cross a network unencrypted.
+    Custom(String),
+}
+
+impl Environment {
+    /// The base URL requests are made against (no trailing slash).
+    pub fn base_url(&self) -> &str {
+        match self {
+            Environment::Production => "https://external-api.kalshi.com/trade-api/v2",
+            Environment::Demo => "https://external-api.demo.kalshi.co/trade-api/v2",
+            Environment::Custom(url) => url.trim_end_matches('/'),
+        }
+    }
+
+    /// Read `demo`, `production` (or `prod`), or a URL, as `KALSHI_ENV` does.
+    pub fn parse(text: &str) -> Result<Self> {
+        let trimmed = text.trim();
+        match trimmed.to_ascii_lowercase().as_str() {
+            "demo" => Ok(Environment::Demo),
+            "production" | "prod" => Ok(Environment::Production),
+            _ if trimmed.contains("://") => {
+                let environment = Environment::Custom(trimmed.to_string());
+                environment.validated_url()?;
+                Ok(environment)
+            }
+            _ => Err(Error::Config(format!(
+                "unknown environment {trimmed:?}: expected `demo`, `production` or a base URL"
+            ))),
+        }
+    }
+
+    fn validated_url(&self) -> Result<reqwest::Url> {
+        let text = self.base_url();
+        let url = reqwest::Url::parse(text)
+            .map_err(|e| Error::Config(format!("base URL {text:?} is not a valid URL: {e}")))?;
+        let loopback = match url.host() {
+            Some(url::Host::Domain(domain)) => domain == "localhost",
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        };
+        match url.scheme() {
+            "https" => {}
+            "http" if loopback => {}
+            "http" => {
+                return Err(Error::Config(format!(
+                    "base URL {text:?} uses plain http on a non-loopback host; use https"
+                )))
+            }
+            other => {
+                return Err(Error::Config(format!(
+                    "base URL {text:?} has scheme {other:?}; expected https"
+                )))
+            }
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(Error::Config(format!(
+                "base URL {text:?} must not have a query or fragment"
+            )));
+        }
+        Ok(url)
+    }
+}
+
+impl fmt::Debug for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Environment::Production => f.write_str("Production"),
+            Environment::Demo => f.write_str("Demo"),
+            Environment::Custom(url) => f.debug_tuple("Custom").field(url).finish(),
+        }
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Environment::Production => f.write_str("production"),
+            Environment::Demo => f.write_str("demo"),
+            Environment::Custom(url) => f.write_str(url),
+        }
+    }
+}
+
+/// Where the private key comes from. Its `Debug` never shows PEM text.
+#[derive(Clone)]
+enum KeySource {
+    Pem(String),
+    File(PathBuf),
+}
+
+impl fmt::Debug for KeySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeySource::Pem(_) => f.write_str("Pem([redacted])"),
+            KeySource::File(path) => f.debug_tuple("File").field(path).finish(),
+        }
+    }
+}
+
+/// Default time allowed to open a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time allowed for a whole request, from sending to the last byte of the body.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default largest batch for batch create and batch cancel. Kalshi scales the real
+/// limit with the account's tier; raise it with [`ClientBuilder::max_batch_size`].
+pub const DEFAULT_MAX_BATCH_SIZE: usize = 20;
+
+/// Configures a [`Client`]. Obtain one with [`Client::builder`].
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct ClientBuilder {
+    environment: Option<Environment>,
+    api_key_id: Option<String>,
+    key: Option<KeySource>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    max_batch_size: usize,
+}
+
+impl ClientBuilder {
+    fn new() -> Self {
+        ClientBuilder {
+            environment: None,
+            api_key_id: None,
+            key: None,
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            max_batch_size: DEFAULT_MAX_BATCH_SIZE,
+        }
+    }
+
+    /// Which exchange to talk to. Required: there is no default environment.
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = Some(environment);
+        self
+    }
+
+    /// The API key id Kalshi showed when the key was created.
+    pub fn api_key_id(mut self, key_id: impl Into<String>) -> Self {
+        self.api_key_id = Some(key_id.into());
+        self
+    }
+
+    /// The private key as PEM text: RSA in PKCS#1 (`BEGIN RSA PRIVATE KEY`, as Kalshi
+    /// hands it out) or PKCS#8 (`BEGIN PRIVATE KEY`), or Ed25519 in PKCS#8.
+    pub fn private_key_pem(mut self, pem: impl Into<String>) -> Self {
+        self.key = Some(KeySource::Pem(pem.into()));
+        self
+    }
+
+    /// Read the private key PEM from a file when [`ClientBuilder::build`] runs.
+    pub fn private_key_file(mut self, path: impl AsRef<Path>) -> Self {
+        self.key = Some(KeySource::File(path.as_ref().to_path_buf()));
+        self
+    }
+
+    /// Time allowed for a whole request (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Time allowed to open a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Largest batch accepted by [`Client::batch_create_orders`] and
+    /// [`Client::batch_cancel_orders`] before anything is sent (default 20).
+    pub fn max_batch_size(mut self, size: usize) -> Self {
+        self.max_batch_size = size;
+        self
+    }
+
+    /// Check the configuration, load the key, and start the client.
+    pub fn build(self) -> Result<Client> {
+        let environment = self.environment.ok_or_else(|| {
+            Error::Config(
+                "no environment chosen: call .environment(Environment::Demo) or \
+                 Environment::Production explicitly"
+                    .into(),
+            )
+        })?;
+        let base_url = environment.validated_url()?;
+        let key_id = self
+            .api_key_id
+            .filter(|id| !id.trim().is_empty())
+            .ok_or_else(|| Error::Config("no API key id: call .api_key_id(..)".into()))?;
+        let key = match self.key {
+            Some(KeySource::Pem(pem)) => SigningKey::from_pem(&pem),
+            Some(KeySource::File(path)) => SigningKey::from_pem_file(&path),
+            None => {
+                return Err(Error::Config(
+                    "no private key: call .private_key_pem(..) or .private_key_file(..)".into(),
+                ))
+            }
+        }
+        .map_err(|e| Error::Config(e.to_string()))?;
+        if self.max_batch_size == 0 {
+            return Err(Error::Config("max_batch_size must be at least 1".into()));
+        }
+        if self.timeout.is_zero() || self.connect_timeout.is_zero() {
+            return Err(Error::Config("timeouts must be longer than zero".into()));
+        }
+
+        let hooks = Hooks::new(key_id, key)?;
+        let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(transport::tls_config()?)
+            .user_agent(USER_AGENT)
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout)
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| Error::Config(format!("HTTP client setup failed: {e}")))?;
+        let runtime = Runtime::start()?;
+        let raw = RawClient::new_with_client(base_url.as_str().trim_end_matches('/'), http, hooks);
+        Ok(Client {
+            inner: Arc::new(Inner {
+                raw: Arc::new(raw),
+                runtime,
+                environment,
+                timeout: self.timeout,
+                max_batch_size: self.max_batch_size,
+            }),
+        })
+    }
+}
+
+const USER_AGENT: &str = concat!(
+    env!("CARGO_PKG_NAME"),
+    "/",
+    env!("CARGO_PKG_VERSION"),
+    " (rust; blocking)"
+);
+
+/// A blocking client for Kalshi's portfolio endpoints.
+///
+/// Cheap to clone (an `Arc`), `Send + Sync`, and meant to be shared: clones share one
+/// connection pool and one runtime, which stop when the last clone is dropped.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    raw: Arc<RawClient>,
+    runtime: Runtime,
+    environment: Environment,
+    timeout: Duration,
+    max_batch_size: usize,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("environment", &self.inner.environment)
+            .field("api_key_id", &self.inner.raw.inner.key_id())
+            .field("timeout", &self.inner.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Environment variables read by [`Client::from_env`].
+pub mod env_vars {
+    /// The API key id.
+    pub const API_KEY_ID: &str = "KALSHI_API_KEY_ID";
+    /// Path to the private key PEM file.
+    pub const PRIVATE_KEY_PATH: &str = "KALSHI_PRIVATE_KEY_PATH";
+    /// The private key PEM text itself (literal `\n` sequences are accepted).
+    pub const PRIVATE_KEY: &str = "KALSHI_PRIVATE_KEY";
+    /// `demo` (the default when unset), `production`, or a base URL.
+    pub const ENV: &str = "KALSHI_ENV";
+}
+
+impl Client {
+    /// Start configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// Build a client from `KALSHI_API_KEY_ID`, `KALSHI_PRIVATE_KEY_PATH` or
+    /// `KALSHI_PRIVATE_KEY`, and `KALSHI_ENV` (`demo` when unset: production is never a
+    /// default).
+    pub fn from_env() -> Result<Client> {
+        Self::from_env_with(|name| std::env::var(name).ok())
+    }
+
+    /// [`Client::from_env`] with a custom variable lookup (for tests and for callers
+    /// that keep configuration elsewhere).
+    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Client> {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let environment = match get(env_vars::ENV) {
+            Some(text) => Environment::parse(&text)
+                .map_err(|e| Error::Config(format!("{}: {e}", env_vars::ENV)))?,
+            None => Environment::Demo,
+        };
+        let key_id = get(env_vars::API_KEY_ID)
+            .ok_or_else(|| Error::Config(format!("{} is not set", env_vars::API_KEY_ID)))?;
+        let builder = Client::builder()
+            .environment(environment)
+            .api_key_id(key_id.trim());
+        let builder = match (get(env_vars::PRIVATE_KEY_PATH), get(env_vars::PRIVATE_KEY)) {
+            (Some(path), _) => builder.private_key_file(path.trim()),
+            (None, Some(pem)) => builder.private_key_pem(pem.replace("\\n", "\n")),
+            (None, None) => {
+                return Err(Error::Config(format!(
+                    "neither {} nor {} is set",
+                    env_vars::PRIVATE_KEY_PATH,
+                    env_vars::PRIVATE_KEY
+                )))
+            }
+        };
+        builder.build()
+    }
+
+    /// The environment this client talks to.
+    pub fn environment(&self) -> &Environment {
+        &self.inner.environment
+    }
+
+    pub(crate) fn max_batch_size(&self) -> usize {
+        self.inner.max_batch_size
+    }
+
+    /// Run any operation of the generated async client, blocking until it finishes.
+    ///
+    /// This reaches every `/portfolio` operation of the vendored spec, including the
+    /// ones the facade does not wrap (subaccounts, transfers, deposits, …). Requests
+    /// are signed and errors decoded exactly as for the facade methods.
+    ///
+    /// ```no_run
+    /// # fn main() -> kalshi_portfolio::Result<()> {
+    /// let client = kalshi_portfolio::Client::from_env()?;
+    /// let balances = client.raw("get_subaccount_balances", |raw| async move {
+    ///     raw.get_subaccount_balances().send().await
+    /// })?;
+    /// # Ok(()) }
+    /// ```
+    pub fn raw<T, F, Fut>(&self, operation: &'static str, call: F) -> Result<T>
+    where
+        F: FnOnce(Arc<RawClient>) -> Fut,
+        Fut: Future<Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<()>>>
+            + Send
+            + 'static,
+        T: Send + 'static,
+    {
+        let call = call(self.inner.raw.clone());
+        let timeout = self.inner.timeout;
+        self.inner.runtime.block_on(async move {
+            match call.await {
+                Ok(value) => Ok(value.into_inner()),
+                Err(e) => Err(transport::into_error(operation, e, timeout).await),
+            }
+        })
+    }
+}
+
+/// A tokio runtime that belongs to the client and can be left from any context.
+///
+/// It is never entered with `block_on` (which panics inside another runtime): work is
+/// spawned onto it and the caller waits on a plain channel. Dropping it uses
+/// `shutdown_background`, which neither blocks nor panics in an async context.
+struct Runtime {
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Runtime {
+    fn start() -> Result<Self> {
+        let workers = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .clamp(1, 4);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .thread_name("kalshi-portfolio")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Config(format!("could not start the client's runtime: {e}")))?;
+        Ok(Runtime {
+            runtime: Some(runtime),
+        })
+    }
+
+    fn block_on<T: Send + 'static>(
+        &self,
+        future: impl Future<Output = Result<T>> + Send + 'static,
+    ) -> Result<T> {
+        let Some(runtime) = &self.runtime else {
+            return Err(Error::Config("the client's runtime has stopped".into()));
+        };
+        let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+        runtime.spawn(async move {
+            // The receiver only disappears if the calling thread is gone.
+            let _ = sender.send(future.await);
+        });
+        receiver.recv().unwrap_or_else(|_| {
+            Err(Error::Config(
+                "the client's runtime stopped before the call finished".into(),
+            ))
+        })
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environments_have_the_current_hosts() {
+        assert_eq!(
+            Environment::Production.base_url(),
+            "https://external-api.kalshi.com/trade-api/v2"
+        );
+        assert_eq!(
+            Environment::Demo.base_url(),
+            "https://external-api.demo.kalshi.co/trade-api/v2"
+        );
+        assert_eq!(
+            Environment::Custom("http://127.0.0.1:9/trade-api/v2/".into()).base_url(),
+            "http://127.0.0.1:9/trade-api/v2"
+        );
+    }
+
+    #[test]
+    fn environment_parsing() {
+        assert_eq!(Environment::parse("demo").ok(), Some(Environment::Demo));
+        assert_eq!(
+            Environment::parse(" PRODUCTION ").ok(),
+            Some(Environment::Production)
+        );
+        assert_eq!(
+            Environment::parse("prod").ok(),
+            Some(Environment::Production)
+        );
+        assert!(matches!(
+            Environment::parse("https://example.test/trade-api/v2"),
+            Ok(Environment::Custom(_))
+        ));
+        let err = Environment::parse("staging").expect_err("unknown name");
+        assert!(err.to_string().contains("staging"));
+    }
+
+    #[test]
+    fn plain_http_only_on_loopback() {
+        for ok in [
+            "http://127.0.0.1:8080/trade-api/v2",
+            "http://localhost:1/trade-api/v2",
+            "http://[::1]:1/trade-api/v2",
+            "https://example.test/trade-api/v2",
+        ] {
+            assert!(
+                Environment::Custom(ok.into()).validated_url().is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in [
+            "http://example.test/trade-api/v2",
+            "ftp://127.0.0.1/",
+            "https://example.test/trade-api/v2?x=1",
+            "not a url",
+        ] {
+            let err = Environment::Custom(bad.into())
+                .validated_url()
+                .expect_err(bad);
+            assert!(matches!(err, Error::Config(_)), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn builder_requires_an_explicit_environment() {
+        let err = Client::builder()
+            .api_key_id("id")
+            .private_key_pem("x")
+            .build()
+            .expect_err("no environment");
+        assert!(err.to_string().contains("no environment"), "{err}");
+    }
+
+    #[test]
+    fn builder_debug_hides_the_pem() {
+        let builder = Client::builder().private_key_pem("-----BEGIN PRIVATE KEY-----\nSECRETBYTES");
+        let debug = format!("{builder:?}");
+        assert!(!debug.contains("SECRETBYTES"), "{debug}");
+        assert!(debug.contains("redacted"), "{debug}");
+    }
+}

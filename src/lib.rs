@@ -1,0 +1,70 @@
+//! A blocking client for the Portfolio part of Kalshi's Trade API v2: orders, order
+//! groups, balance, fills, positions, settlements and queue positions.
+//!
+//! ```no_run
+//! use kalshi_portfolio::{Client, Environment, NewOrder};
+//!
+//! # fn main() -> kalshi_portfolio::Result<()> {
+//! let client = Client::builder()
+//!     .environment(Environment::Demo)
+//!     .api_key_id("your-key-id")
+//!     .private_key_file("kalshi-demo.pem")
+//!     .build()?;
+//! let balance = client.get_balance()?;
+//! println!("balance: {} (portfolio value {}¢)", balance.balance_dollars, balance.portfolio_value);
+//!
+//! for fill in client.get_fills().limit(200).iter() {
+//!     let fill = fill?;
+//!     println!("{} {} {} @ {}", fill.ticker, fill.book_side, fill.count_fp, fill.yes_price_dollars);
+//! }
+//!
+//! let placed = client.create_order(&NewOrder::new("KXHIGHNY-25NOV26-T60").buy_yes().price("0.56").count(10))?;
+//! println!("order {}", placed.order_id);
+//! # Ok(()) }
+//! ```
+//!
+//! # Layout
+//!
+//! * [`types`] and the async client behind [`Client::raw`] are generated at build time
+//!   from the vendored spec (`openapi/portfolio.yaml`); nothing in them is handwritten.
+//! * The rest is the handwritten facade: [`Client`] (blocking, signing every request),
+//!   the 20 operations in [`operations`], [`pagination`], the validating
+//!   [`order_builders`], exact [`money`], and one [`Error`].
+
+#![warn(missing_docs)]
+
+mod client;
+pub mod error;
+mod generated;
+pub mod money;
+pub mod operations;
+pub mod order_builders;
+pub mod pagination;
+pub mod signing;
+mod transport;
+
+pub use client::{
+    env_vars, Client, ClientBuilder, Environment, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BATCH_SIZE,
+    DEFAULT_TIMEOUT,
+};
+pub use error::{ApiError, Error, Result};
+pub use money::{Count, Dollars};
+pub use order_builders::{Action, AmendOrder, DecreaseOrder, NewOrder, Outcome};
+pub use pagination::{List, Page};
+
+/// The request and response types, generated from the spec.
+pub mod types {
+    pub use crate::generated::types::*;
+}
+
+/// The generated async client, for operations the facade does not wrap; see
+/// [`Client::raw`].
+pub mod raw {
+    pub use crate::generated::{builder, Client};
+    pub use progenitor_client::{Error, ResponseValue};
+}
+
+/// Compiles the README's examples as doc tests, so the README cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;

@@ -1,0 +1,117 @@
+//! Order groups: a contracts limit over a rolling window that cancels the group's
+//! orders when hit.
+
+use super::require_id;
+use crate::money::Count;
+use crate::order_builders::Amount;
+use crate::types;
+use crate::{Client, Error, Result};
+
+impl Client {
+    /// All order groups (`GET /portfolio/order_groups`; not paginated by Kalshi).
+    pub fn get_order_groups(&self) -> Result<Vec<types::OrderGroup>> {
+        let response = self.raw("get_order_groups", |raw| async move {
+            raw.get_order_groups().send().await
+        })?;
+        Ok(response.order_groups)
+    }
+
+    /// One order group with the ids of its orders
+    /// (`GET /portfolio/order_groups/{order_group_id}`).
+    pub fn get_order_group(&self, order_group_id: &str) -> Result<types::GetOrderGroupResponse> {
+        require_id("order_group_id", order_group_id)?;
+        let id = order_group_id.to_string();
+        self.raw("get_order_group", |raw| async move {
+            raw.get_order_group().order_group_id(id).send().await
+        })
+    }
+
+    /// Create an order group that allows at most `contracts_limit` contracts to match
+    /// per rolling window (`POST /portfolio/order_groups/create`).
+    pub fn create_order_group(
+        &self,
+        contracts_limit: impl Into<Amount<Count>>,
+    ) -> Result<types::CreateOrderGroupResponse> {
+        let body = contracts_limit_body(contracts_limit.into())?;
+        self.raw("create_order_group", |raw| async move {
+            raw.create_order_group()
+                .body(types::CreateOrderGroupRequest {
+                    contracts_limit: None,
+                    contracts_limit_fp: Some(body),
+                    // The spec's default shard; Kalshi routes it like an omitted value.
+                    exchange_index: types::ExchangeIndex(0),
+                    subaccount: None,
+                })
+                .send()
+                .await
+        })
+    }
+
+    /// Delete an order group and cancel its orders
+    /// (`DELETE /portfolio/order_groups/{order_group_id}`).
+    pub fn delete_order_group(&self, order_group_id: &str) -> Result<()> {
+        require_id("order_group_id", order_group_id)?;
+        let id = order_group_id.to_string();
+        self.raw("delete_order_group", |raw| async move {
+            raw.delete_order_group().order_group_id(id).send().await
+        })
+        .map(drop)
+    }
+
+    /// Reset the group's matched-contracts counter so it accepts orders again
+    /// (`PUT /portfolio/order_groups/{order_group_id}/reset`).
+    pub fn reset_order_group(&self, order_group_id: &str) -> Result<()> {
+        require_id("order_group_id", order_group_id)?;
+        let id = order_group_id.to_string();
+        self.raw("reset_order_group", |raw| async move {
+            raw.reset_order_group().order_group_id(id).send().await
+        })
+        .map(drop)
+    }
+
+    /// Trigger the group now: cancel its orders and block new ones until reset
+    /// (`PUT /portfolio/order_groups/{order_group_id}/trigger`).
+    pub fn trigger_order_group(&self, order_group_id: &str) -> Result<()> {
+        require_id("order_group_id", order_group_id)?;
+        let id = order_group_id.to_string();
+        self.raw("trigger_order_group", |raw| async move {
+            raw.trigger_order_group().order_group_id(id).send().await
+        })
+        .map(drop)
+    }
+
+    /// Change the group's contracts limit
+    /// (`PUT /portfolio/order_groups/{order_group_id}/limit`).
+    pub fn update_order_group_limit(
+        &self,
+        order_group_id: &str,
+        contracts_limit: impl Into<Amount<Count>>,
+    ) -> Result<()> {
+        require_id("order_group_id", order_group_id)?;
+        let limit = contracts_limit_body(contracts_limit.into())?;
+        let id = order_group_id.to_string();
+        self.raw("update_order_group_limit", |raw| async move {
+            raw.update_order_group_limit()
+                .order_group_id(id)
+                .body(types::UpdateOrderGroupLimitRequest {
+                    contracts_limit: None,
+                    contracts_limit_fp: Some(limit),
+                })
+                .send()
+                .await
+        })
+        .map(drop)
+    }
+}
+
+fn contracts_limit_body(limit: Amount<Count>) -> Result<Count> {
+    let limit = limit.resolve("contracts_limit")?;
+    if limit.is_positive() {
+        Ok(limit)
+    } else {
+        Err(Error::invalid(
+            "contracts_limit",
+            format!("must be more than zero, got {limit}"),
+        ))
+    }
+}

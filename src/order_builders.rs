@@ -1,0 +1,889 @@
+//! Order builders that validate before anything is sent.
+//!
+//! Kalshi's V2 order endpoints quote everything on the YES book: `bid` buys YES, `ask`
+//! sells YES, at a fixed-point dollar price. Users think in the seed's vocabulary too
+//! (buy or sell, YES or NO), so both are accepted and mapped onto the YES book:
+//!
+//! | you say          | is sent as         |
+//! |------------------|--------------------|
+//! | buy YES at p     | bid at p           |
+//! | sell YES at p    | ask at p           |
+//! | buy NO at q      | ask at 1 − q       |
+//! | sell NO at q     | bid at 1 − q       |
+//!
+//! Every rule checked here fails with [`Error::InvalidRequest`] naming the field, so a
+//! mistake costs no request, no rate-limit budget and no money.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::money::{Count, Dollars};
+use crate::types;
+use crate::{Error, Result};
+
+/// Buy or sell, in the seed's vocabulary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Acquire contracts of the outcome.
+    Buy,
+    /// Give up contracts of the outcome.
+    Sell,
+}
+
+/// Which outcome's contracts, in the seed's vocabulary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// The YES contract.
+    Yes,
+    /// The NO contract.
+    No,
+}
+
+/// How long an order may rest. Kalshi requires it on every order; the builders
+/// default to [`TimeInForce::GoodTillCanceled`].
+pub type TimeInForce = types::CreateOrderV2RequestTimeInForce;
+
+/// What happens when an order would trade against your own. Kalshi requires it on
+/// every order; the builders default to [`SelfTradePrevention::TakerAtCross`].
+pub type SelfTradePrevention = types::SelfTradePreventionType;
+
+/// The smallest price step assumed unless a builder's `tick` says otherwise: one cent,
+/// the step of most Kalshi markets. Markets with finer steps need `.tick("0.001")`.
+pub const DEFAULT_TICK: Dollars = Dollars::from_micros(10_000);
+
+/// The direction as the caller said it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Direction {
+    Book(types::BookSide),
+    Seed(Action, Outcome),
+}
+
+/// The side and the price as sent on the YES book.
+fn to_book(direction: &Direction, price: Dollars) -> (types::BookSide, Dollars) {
+    match direction {
+        Direction::Book(side) => (side.clone(), price),
+        Direction::Seed(Action::Buy, Outcome::Yes) => (types::BookSide::Bid, price),
+        Direction::Seed(Action::Sell, Outcome::Yes) => (types::BookSide::Ask, price),
+        Direction::Seed(Action::Buy, Outcome::No) => (types::BookSide::Ask, price.complement()),
+        Direction::Seed(Action::Sell, Outcome::No) => (types::BookSide::Bid, price.complement()),
+    }
+}
+
+/// A value given as text or as a typed amount; text is parsed when the order is
+/// validated, so a typo is reported with the field's name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Amount<T> {
+    /// An already typed value.
+    Value(T),
+    /// Text to parse.
+    Text(String),
+}
+
+impl From<Dollars> for Amount<Dollars> {
+    fn from(value: Dollars) -> Self {
+        Amount::Value(value)
+    }
+}
+
+impl From<Count> for Amount<Count> {
+    fn from(value: Count) -> Self {
+        Amount::Value(value)
+    }
+}
+
+impl<T> From<&str> for Amount<T> {
+    fn from(text: &str) -> Self {
+        Amount::Text(text.to_string())
+    }
+}
+
+impl<T> From<String> for Amount<T> {
+    fn from(text: String) -> Self {
+        Amount::Text(text)
+    }
+}
+
+/// Whole contracts.
+impl From<u32> for Amount<Count> {
+    fn from(contracts: u32) -> Self {
+        Amount::Value(Count::from_hundredths(i64::from(contracts) * 100))
+    }
+}
+
+impl<T: std::str::FromStr> Amount<T>
+where
+    T::Err: std::fmt::Display,
+{
+    pub(crate) fn resolve(&self, field: &str) -> Result<T>
+    where
+        T: Clone,
+    {
+        match self {
+            Amount::Value(value) => Ok(value.clone()),
+            Amount::Text(text) => text
+                .parse()
+                .map_err(|e: T::Err| Error::invalid(field, e.to_string())),
+        }
+    }
+}
+
+fn check_ticker(field: &str, ticker: &str) -> Result<()> {
+    if ticker.is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    if ticker.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::invalid(
+            field,
+            format!("{ticker:?} contains whitespace or control characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// A limit price must be strictly between $0 and $1, on the market's tick, with at
+/// most four decimals (the precision Kalshi accepts in requests).
+fn check_price(field: &str, price: Dollars, tick: Dollars) -> Result<()> {
+    if !price.is_strictly_between_zero_and_one() {
+        return Err(Error::invalid(
+            field,
+            format!("{price} is not strictly between 0 and 1 dollar"),
+        ));
+    }
+    if !price.is_multiple_of(Dollars::from_micros(100)) {
+        return Err(Error::invalid(
+            field,
+            format!("{price} has more than 4 decimals"),
+        ));
+    }
+    if !price.is_multiple_of(tick) {
+        return Err(Error::invalid(
+            field,
+            format!("{price} is not a multiple of the tick {tick}"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_tick(tick: Dollars) -> Result<()> {
+    if !tick.is_positive() || !tick.is_strictly_between_zero_and_one() {
+        return Err(Error::invalid(
+            "tick",
+            format!("{tick} is not a price step between 0 and 1"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_positive_count(field: &str, count: Count) -> Result<()> {
+    if count.is_positive() {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            field,
+            format!("must be more than zero, got {count}"),
+        ))
+    }
+}
+
+fn check_subaccount(subaccount: Option<u64>) -> Result<()> {
+    match subaccount {
+        Some(n) if n > 63 => Err(Error::invalid(
+            "subaccount",
+            format!("{n} is outside 0..=63"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// A new order for [`Client::create_order`](crate::Client::create_order) or
+/// [`Client::batch_create_orders`](crate::Client::batch_create_orders).
+///
+/// ```
+/// use kalshi_portfolio::NewOrder;
+/// // Buy 10 YES at 56¢; rests until cancelled.
+/// let order = NewOrder::new("KXHIGHNY-25NOV26-T60").buy_yes().price("0.56").count(10);
+/// // The same in the YES-book vocabulary.
+/// let same = NewOrder::new("KXHIGHNY-25NOV26-T60").bid().price("0.56").count(10);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[must_use]
+pub struct NewOrder {
+    ticker: String,
+    direction: Option<Direction>,
+    price: Option<Amount<Dollars>>,
+    count: Option<Amount<Count>>,
+    tick: Amount<Dollars>,
+    time_in_force: TimeInForce,
+    self_trade_prevention: SelfTradePrevention,
+    expiration_time: Option<i64>,
+    post_only: Option<bool>,
+    reduce_only: Option<bool>,
+    cancel_order_on_pause: Option<bool>,
+    client_order_id: Option<String>,
+    order_group_id: Option<String>,
+    subaccount: Option<u64>,
+}
+
+impl NewOrder {
+    /// Start an order in market `ticker`.
+    pub fn new(ticker: impl Into<String>) -> Self {
+        NewOrder {
+            ticker: ticker.into(),
+            direction: None,
+            price: None,
+            count: None,
+            tick: Amount::Value(DEFAULT_TICK),
+            time_in_force: TimeInForce::GoodTillCanceled,
+            self_trade_prevention: SelfTradePrevention::TakerAtCross,
+            expiration_time: None,
+            post_only: None,
+            reduce_only: None,
+            cancel_order_on_pause: None,
+            client_order_id: None,
+            order_group_id: None,
+            subaccount: None,
+        }
+    }
+
+    /// Buy or sell YES or NO; the price is then that outcome's price.
+    pub fn side(mut self, action: Action, outcome: Outcome) -> Self {
+        self.direction = Some(Direction::Seed(action, outcome));
+        self
+    }
+
+    /// Buy YES (a bid at the price).
+    pub fn buy_yes(self) -> Self {
+        self.side(Action::Buy, Outcome::Yes)
+    }
+
+    /// Sell YES (an ask at the price).
+    pub fn sell_yes(self) -> Self {
+        self.side(Action::Sell, Outcome::Yes)
+    }
+
+    /// Buy NO at the NO price q (an ask at 1 − q on the YES book).
+    pub fn buy_no(self) -> Self {
+        self.side(Action::Buy, Outcome::No)
+    }
+
+    /// Sell NO at the NO price q (a bid at 1 − q on the YES book).
+    pub fn sell_no(self) -> Self {
+        self.side(Action::Sell, Outcome::No)
+    }
+
+    /// Bid on the YES book (buy YES) at the price.
+    pub fn bid(mut self) -> Self {
+        self.direction = Some(Direction::Book(types::BookSide::Bid));
+        self
+    }
+
+    /// Ask on the YES book (sell YES) at the price.
+    pub fn ask(mut self) -> Self {
+        self.direction = Some(Direction::Book(types::BookSide::Ask));
+        self
+    }
+
+    /// The limit price in dollars (`"0.56"` or a [`Dollars`]), of the outcome chosen.
+    pub fn price(mut self, price: impl Into<Amount<Dollars>>) -> Self {
+        self.price = Some(price.into());
+        self
+    }
+
+    /// How many contracts (`10`, `"2.5"` or a [`Count`]).
+    pub fn count(mut self, count: impl Into<Amount<Count>>) -> Self {
+        self.count = Some(count.into());
+        self
+    }
+
+    /// The market's price step, for markets finer than the default one cent.
+    pub fn tick(mut self, tick: impl Into<Amount<Dollars>>) -> Self {
+        self.tick = tick.into();
+        self
+    }
+
+    /// How long the order may rest (default good-till-canceled).
+    pub fn time_in_force(mut self, time_in_force: TimeInForce) -> Self {
+        self.time_in_force = time_in_force;
+        self
+    }
+
+    /// Self-trade prevention (default: cancel the taker at the cross).
+    pub fn self_trade_prevention(mut self, prevention: SelfTradePrevention) -> Self {
+        self.self_trade_prevention = prevention;
+        self
+    }
+
+    /// Expire the resting order at this Unix time in seconds (good-till-canceled only).
+    pub fn expiration_time(mut self, unix_seconds: i64) -> Self {
+        self.expiration_time = Some(unix_seconds);
+        self
+    }
+
+    /// Only rest, never take (good-till-canceled only).
+    pub fn post_only(mut self, post_only: bool) -> Self {
+        self.post_only = Some(post_only);
+        self
+    }
+
+    /// Never increase the position (Kalshi accepts it only immediate-or-cancel).
+    pub fn reduce_only(mut self, reduce_only: bool) -> Self {
+        self.reduce_only = Some(reduce_only);
+        self
+    }
+
+    /// Cancel the order if trading is paused.
+    pub fn cancel_order_on_pause(mut self, cancel: bool) -> Self {
+        self.cancel_order_on_pause = Some(cancel);
+        self
+    }
+
+    /// Your own id for the order. When not given, a random UUID is used; either way it
+    /// is sent on every attempt of the call, so a retried call cannot place twice.
+    pub fn client_order_id(mut self, id: impl Into<String>) -> Self {
+        self.client_order_id = Some(id.into());
+        self
+    }
+
+    /// Place the order in this order group.
+    pub fn order_group_id(mut self, id: impl Into<String>) -> Self {
+        self.order_group_id = Some(id.into());
+        self
+    }
+
+    /// Place the order for this subaccount (0 is the primary account, up to 63).
+    pub fn subaccount(mut self, subaccount: u64) -> Self {
+        self.subaccount = Some(subaccount);
+        self
+    }
+
+    /// Check every rule and produce the request body, naming fields with `prefix`
+    /// (empty for a single order, `orders[3].` in a batch).
+    pub(crate) fn validate(&self, prefix: &str) -> Result<types::CreateOrderV2Request> {
+        let field = |name: &str| format!("{prefix}{name}");
+        check_ticker(&field("ticker"), &self.ticker)?;
+        let direction = self.direction.as_ref().ok_or_else(|| {
+            Error::invalid(
+                field("side"),
+                "choose a side: buy_yes/sell_yes/buy_no/sell_no or bid/ask",
+            )
+        })?;
+        let tick = self.tick.resolve(&field("tick"))?;
+        check_tick(tick)?;
+        let price = self
+            .price
+            .as_ref()
+            .ok_or_else(|| Error::invalid(field("price"), "is required"))?
+            .resolve(&field("price"))?;
+        check_price(&field("price"), price, tick)?;
+        let count = self
+            .count
+            .as_ref()
+            .ok_or_else(|| Error::invalid(field("count"), "is required"))?
+            .resolve(&field("count"))?;
+        check_positive_count(&field("count"), count)?;
+        check_subaccount(self.subaccount)?;
+
+        let tif = &self.time_in_force;
+        if let TimeInForce::Unknown(value) = tif {
+            return Err(Error::invalid(
+                field("time_in_force"),
+                format!("{value:?} is not a time in force Kalshi accepts"),
+            ));
+        }
+        if let SelfTradePrevention::Unknown(value) = &self.self_trade_prevention {
+            return Err(Error::invalid(
+                field("self_trade_prevention_type"),
+                format!("{value:?} is not a self-trade prevention type Kalshi accepts"),
+            ));
+        }
+        if let Some(expiration) = self.expiration_time {
+            if *tif != TimeInForce::GoodTillCanceled {
+                return Err(Error::invalid(
+                    field("expiration_time"),
+                    format!("only good_till_canceled orders can expire, not {tif}"),
+                ));
+            }
+            if expiration <= unix_now() {
+                return Err(Error::invalid(
+                    field("expiration_time"),
+                    format!("{expiration} is not in the future"),
+                ));
+            }
+        }
+        if self.post_only == Some(true) && *tif != TimeInForce::GoodTillCanceled {
+            return Err(Error::invalid(
+                field("post_only"),
+                format!("a post-only order must rest (good_till_canceled), not {tif}"),
+            ));
+        }
+        if self.reduce_only == Some(true) && *tif != TimeInForce::ImmediateOrCancel {
+            return Err(Error::invalid(
+                field("reduce_only"),
+                format!("Kalshi accepts reduce-only orders only immediate_or_cancel, not {tif}"),
+            ));
+        }
+        let client_order_id = match &self.client_order_id {
+            Some(id) if id.trim().is_empty() => {
+                return Err(Error::invalid(
+                    field("client_order_id"),
+                    "must not be empty",
+                ))
+            }
+            Some(id) => id.clone(),
+            None => uuid::Uuid::new_v4().to_string(),
+        };
+        if let Some(group) = &self.order_group_id {
+            if group.trim().is_empty() {
+                return Err(Error::invalid(field("order_group_id"), "must not be empty"));
+            }
+        }
+
+        let (side, book_price) = to_book(direction, price);
+        Ok(types::CreateOrderV2Request {
+            ticker: self.ticker.clone(),
+            side,
+            price: book_price,
+            count,
+            time_in_force: tif.clone(),
+            self_trade_prevention_type: self.self_trade_prevention.clone(),
+            client_order_id: Some(client_order_id),
+            expiration_time: self.expiration_time,
+            post_only: self.post_only,
+            reduce_only: self.reduce_only,
+            cancel_order_on_pause: self.cancel_order_on_pause,
+            order_group_id: self.order_group_id.clone(),
+            subaccount: self.subaccount,
+            exchange_index: None,
+        })
+    }
+}
+
+/// New terms for a resting order, for [`Client::amend_order`](crate::Client::amend_order).
+///
+/// Kalshi's amend takes the market, the side, the new price and the new total count
+/// (already filled plus what should rest afterwards).
+#[derive(Clone, Debug, PartialEq)]
+#[must_use]
+pub struct AmendOrder {
+    ticker: String,
+    direction: Option<Direction>,
+    price: Option<Amount<Dollars>>,
+    count: Option<Amount<Count>>,
+    tick: Amount<Dollars>,
+    client_order_id: Option<String>,
+    updated_client_order_id: Option<String>,
+    expiration_time: Option<i64>,
+}
+
+impl AmendOrder {
+    /// Amend an order in market `ticker`.
+    pub fn new(ticker: impl Into<String>) -> Self {
+        AmendOrder {
+            ticker: ticker.into(),
+            direction: None,
+            price: None,
+            count: None,
+            tick: Amount::Value(DEFAULT_TICK),
+            client_order_id: None,
+            updated_client_order_id: None,
+            expiration_time: None,
+        }
+    }
+
+    /// The order's side in the seed's vocabulary; the price is that outcome's price.
+    pub fn side(mut self, action: Action, outcome: Outcome) -> Self {
+        self.direction = Some(Direction::Seed(action, outcome));
+        self
+    }
+
+    /// The order buys YES.
+    pub fn buy_yes(self) -> Self {
+        self.side(Action::Buy, Outcome::Yes)
+    }
+
+    /// The order sells YES.
+    pub fn sell_yes(self) -> Self {
+        self.side(Action::Sell, Outcome::Yes)
+    }
+
+    /// The order buys NO (price is the NO price).
+    pub fn buy_no(self) -> Self {
+        self.side(Action::Buy, Outcome::No)
+    }
+
+    /// The order sells NO (price is the NO price).
+    pub fn sell_no(self) -> Self {
+        self.side(Action::Sell, Outcome::No)
+    }
+
+    /// The order is a bid on the YES book.
+    pub fn bid(mut self) -> Self {
+        self.direction = Some(Direction::Book(types::BookSide::Bid));
+        self
+    }
+
+    /// The order is an ask on the YES book.
+    pub fn ask(mut self) -> Self {
+        self.direction = Some(Direction::Book(types::BookSide::Ask));
+        self
+    }
+
+    /// The new limit price.
+    pub fn price(mut self, price: impl Into<Amount<Dollars>>) -> Self {
+        self.price = Some(price.into());
+        self
+    }
+
+    /// The new total count: already filled plus what should rest afterwards.
+    pub fn count(mut self, count: impl Into<Amount<Count>>) -> Self {
+        self.count = Some(count.into());
+        self
+    }
+
+    /// The market's price step (default one cent).
+    pub fn tick(mut self, tick: impl Into<Amount<Dollars>>) -> Self {
+        self.tick = tick.into();
+        self
+    }
+
+    /// The order's current client order id.
+    pub fn client_order_id(mut self, id: impl Into<String>) -> Self {
+        self.client_order_id = Some(id.into());
+        self
+    }
+
+    /// A new client order id for the amended order.
+    pub fn updated_client_order_id(mut self, id: impl Into<String>) -> Self {
+        self.updated_client_order_id = Some(id.into());
+        self
+    }
+
+    /// A new expiry (Unix seconds), or 0 to remove it.
+    pub fn expiration_time(mut self, unix_seconds: i64) -> Self {
+        self.expiration_time = Some(unix_seconds);
+        self
+    }
+
+    pub(crate) fn validate(&self) -> Result<types::AmendOrderV2Request> {
+        check_ticker("ticker", &self.ticker)?;
+        let direction = self.direction.as_ref().ok_or_else(|| {
+            Error::invalid(
+                "side",
+                "choose the order's side: buy_yes/sell_yes/buy_no/sell_no or bid/ask",
+            )
+        })?;
+        let tick = self.tick.resolve("tick")?;
+        check_tick(tick)?;
+        let price = self
+            .price
+            .as_ref()
+            .ok_or_else(|| Error::invalid("price", "is required"))?
+            .resolve("price")?;
+        check_price("price", price, tick)?;
+        let count = self
+            .count
+            .as_ref()
+            .ok_or_else(|| Error::invalid("count", "is required"))?
+            .resolve("count")?;
+        check_positive_count("count", count)?;
+        let expiration_time = match self.expiration_time {
+            None => None,
+            Some(0) => Some(0),
+            Some(t) if t < 0 || t <= unix_now() => {
+                return Err(Error::invalid(
+                    "expiration_time",
+                    format!("{t} is not in the future (use 0 to remove the expiry)"),
+                ))
+            }
+            Some(t) => Some(t),
+        };
+        for (name, id) in [
+            ("client_order_id", &self.client_order_id),
+            ("updated_client_order_id", &self.updated_client_order_id),
+        ] {
+            if id.as_deref().is_some_and(|id| id.trim().is_empty()) {
+                return Err(Error::invalid(name, "must not be empty"));
+            }
+        }
+        let (side, book_price) = to_book(direction, price);
+        Ok(types::AmendOrderV2Request {
+            ticker: self.ticker.clone(),
+            side,
+            price: book_price,
+            count,
+            client_order_id: self.client_order_id.clone(),
+            updated_client_order_id: self.updated_client_order_id.clone(),
+            expiration_time,
+            exchange_index: None,
+        })
+    }
+}
+
+/// How to shrink a resting order, for
+/// [`Client::decrease_order`](crate::Client::decrease_order): exactly one of
+/// `reduce_by` and `reduce_to`.
+#[derive(Clone, Debug, PartialEq, Default)]
+#[must_use]
+pub struct DecreaseOrder {
+    reduce_by: Option<Amount<Count>>,
+    reduce_to: Option<Amount<Count>>,
+}
+
+impl DecreaseOrder {
+    /// An empty request; set exactly one of [`DecreaseOrder::reduce_by`] and
+    /// [`DecreaseOrder::reduce_to`].
+    pub fn new() -> Self {
+        DecreaseOrder::default()
+    }
+
+    /// Cancel this many of the resting contracts.
+    pub fn reduce_by(mut self, count: impl Into<Amount<Count>>) -> Self {
+        self.reduce_by = Some(count.into());
+        self
+    }
+
+    /// Leave this many contracts resting.
+    pub fn reduce_to(mut self, count: impl Into<Amount<Count>>) -> Self {
+        self.reduce_to = Some(count.into());
+        self
+    }
+
+    pub(crate) fn validate(&self) -> Result<types::DecreaseOrderV2Request> {
+        let (reduce_by, reduce_to) = match (&self.reduce_by, &self.reduce_to) {
+            (Some(_), Some(_)) => {
+                return Err(Error::invalid(
+                    "reduce_by/reduce_to",
+                    "give exactly one of reduce_by and reduce_to, not both",
+                ))
+            }
+            (None, None) => {
+                return Err(Error::invalid(
+                    "reduce_by/reduce_to",
+                    "give exactly one of reduce_by and reduce_to",
+                ))
+            }
+            (Some(by), None) => {
+                let by = by.resolve("reduce_by")?;
+                check_positive_count("reduce_by", by)?;
+                (Some(by), None)
+            }
+            (None, Some(to)) => {
+                let to = to.resolve("reduce_to")?;
+                if to.is_negative() {
+                    return Err(Error::invalid("reduce_to", format!("{to} is negative")));
+                }
+                (None, Some(to))
+            }
+        };
+        Ok(types::DecreaseOrderV2Request {
+            reduce_by,
+            reduce_to,
+            exchange_index: None,
+            market_ticker: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invalid_field(result: Result<impl std::fmt::Debug>) -> String {
+        match result {
+            Err(Error::InvalidRequest { field, .. }) => field,
+            other => panic!("expected InvalidRequest, got {other:?}"),
+        }
+    }
+
+    fn valid() -> NewOrder {
+        NewOrder::new("KXTEST-25NOV26")
+            .buy_yes()
+            .price("0.56")
+            .count(10)
+    }
+
+    #[test]
+    fn seed_vocabulary_maps_onto_the_yes_book() {
+        let cases = [
+            (valid(), types::BookSide::Bid, "0.5600"),
+            (valid().sell_yes(), types::BookSide::Ask, "0.5600"),
+            (valid().buy_no(), types::BookSide::Ask, "0.4400"),
+            (valid().sell_no(), types::BookSide::Bid, "0.4400"),
+            (valid().bid(), types::BookSide::Bid, "0.5600"),
+            (valid().ask(), types::BookSide::Ask, "0.5600"),
+        ];
+        for (order, side, price) in cases {
+            let request = order.validate("").expect("valid order");
+            assert_eq!(request.side, side, "{order:?}");
+            assert_eq!(request.price.to_string(), price, "{order:?}");
+        }
+    }
+
+    #[test]
+    fn defaults_fill_the_required_fields() {
+        let request = valid().validate("").expect("valid");
+        assert_eq!(request.time_in_force, TimeInForce::GoodTillCanceled);
+        assert_eq!(
+            request.self_trade_prevention_type,
+            SelfTradePrevention::TakerAtCross
+        );
+        assert_eq!(request.count.to_string(), "10.00");
+        let id = request.client_order_id.expect("generated id");
+        assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
+        let other = valid().validate("").expect("valid").client_order_id;
+        assert_ne!(Some(id), other, "each call gets its own id");
+    }
+
+    #[test]
+    fn a_given_client_order_id_is_kept() {
+        let request = valid()
+            .client_order_id("mine-1")
+            .validate("")
+            .expect("valid");
+        assert_eq!(request.client_order_id.as_deref(), Some("mine-1"));
+    }
+
+    #[test]
+    fn every_rule_names_its_field() {
+        let cases: Vec<(NewOrder, &str)> = vec![
+            (NewOrder::new("").buy_yes().price("0.5").count(1), "ticker"),
+            (
+                NewOrder::new("A B").buy_yes().price("0.5").count(1),
+                "ticker",
+            ),
+            (NewOrder::new("T").price("0.5").count(1), "side"),
+            (NewOrder::new("T").buy_yes().count(1), "price"),
+            (valid().price("1.00"), "price"),
+            (valid().price("0"), "price"),
+            (valid().price("-0.5"), "price"),
+            (valid().price("0.565"), "price"),
+            (valid().price("0.56001"), "price"),
+            (valid().price("abc"), "price"),
+            (valid().price("0.5").tick("0"), "tick"),
+            (NewOrder::new("T").buy_yes().price("0.5"), "count"),
+            (valid().count(0), "count"),
+            (valid().count("-1"), "count"),
+            (valid().count("1.005"), "count"),
+            (valid().subaccount(64), "subaccount"),
+            (valid().client_order_id(" "), "client_order_id"),
+            (valid().order_group_id(""), "order_group_id"),
+            (valid().expiration_time(1), "expiration_time"),
+            (
+                valid()
+                    .time_in_force(TimeInForce::ImmediateOrCancel)
+                    .expiration_time(unix_now() + 60),
+                "expiration_time",
+            ),
+            (
+                valid()
+                    .post_only(true)
+                    .time_in_force(TimeInForce::FillOrKill),
+                "post_only",
+            ),
+            (valid().reduce_only(true), "reduce_only"),
+            (
+                valid().time_in_force(TimeInForce::Unknown("gtt".into())),
+                "time_in_force",
+            ),
+        ];
+        for (order, field) in cases {
+            assert_eq!(invalid_field(order.validate("")), field, "{order:?}");
+        }
+    }
+
+    #[test]
+    fn finer_ticks_are_allowed_when_declared() {
+        assert!(valid().price("0.565").tick("0.001").validate("").is_ok());
+        assert!(valid().price("0.5655").tick("0.001").validate("").is_err());
+    }
+
+    #[test]
+    fn reduce_only_is_accepted_immediate_or_cancel() {
+        let order = valid()
+            .reduce_only(true)
+            .time_in_force(TimeInForce::ImmediateOrCancel);
+        assert!(order.validate("").is_ok());
+    }
+
+    #[test]
+    fn batch_prefix_is_in_the_field_name() {
+        let err = valid().price("2").validate("orders[3].");
+        assert_eq!(invalid_field(err), "orders[3].price");
+    }
+
+    #[test]
+    fn amend_rules() {
+        let ok = AmendOrder::new("T")
+            .buy_no()
+            .price("0.30")
+            .count(5)
+            .validate()
+            .expect("valid");
+        assert_eq!(ok.side, types::BookSide::Ask);
+        assert_eq!(ok.price.to_string(), "0.7000");
+        assert_eq!(
+            invalid_field(AmendOrder::new("T").price("0.3").count(5).validate()),
+            "side"
+        );
+        assert_eq!(
+            invalid_field(AmendOrder::new("T").bid().price("1.3").count(5).validate()),
+            "price"
+        );
+        assert_eq!(
+            invalid_field(AmendOrder::new("T").bid().price("0.3").count(0).validate()),
+            "count"
+        );
+        assert_eq!(
+            invalid_field(
+                AmendOrder::new("T")
+                    .bid()
+                    .price("0.3")
+                    .count(1)
+                    .expiration_time(5)
+                    .validate()
+            ),
+            "expiration_time"
+        );
+        let removes_expiry = AmendOrder::new("T")
+            .bid()
+            .price("0.3")
+            .count(1)
+            .expiration_time(0);
+        assert_eq!(
+            removes_expiry.validate().expect("valid").expiration_time,
+            Some(0)
+        );
+    }
+
+    #[test]
+    fn decrease_needs_exactly_one_of_reduce_by_and_reduce_to() {
+        assert_eq!(
+            invalid_field(DecreaseOrder::new().validate()),
+            "reduce_by/reduce_to"
+        );
+        assert_eq!(
+            invalid_field(DecreaseOrder::new().reduce_by(1).reduce_to(2).validate()),
+            "reduce_by/reduce_to"
+        );
+        assert_eq!(
+            invalid_field(DecreaseOrder::new().reduce_by(0).validate()),
+            "reduce_by"
+        );
+        assert_eq!(
+            invalid_field(DecreaseOrder::new().reduce_to("-1").validate()),
+            "reduce_to"
+        );
+        let by = DecreaseOrder::new()
+            .reduce_by("2.5")
+            .validate()
+            .expect("valid");
+        assert_eq!(by.reduce_by.map(|c| c.to_string()).as_deref(), Some("2.50"));
+        let to = DecreaseOrder::new().reduce_to(0).validate().expect("valid");
+        assert_eq!(to.reduce_to, Some(Count::ZERO));
+    }
+}
