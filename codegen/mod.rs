@@ -248,7 +248,7 @@ fn patch_display_impl(item: &mut syn::ItemImpl, lenient: &std::collections::BTre
             let syn::Stmt::Expr(syn::Expr::Match(expr_match), _) = statement else {
                 continue;
             };
-            expr_match.expr = Box::new(syn::parse_quote!(self));
+            *expr_match.expr = syn::parse_quote!(self);
             expr_match
                 .arms
                 .push(syn::parse_quote!(Self::Unknown(value) => f.write_str(value),));
