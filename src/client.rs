@@ -18,6 +18,8 @@ use progenitor_client::ResponseValue;
 
 use crate::error::{Error, Result};
 use crate::generated::Client as RawClient;
+use crate::rate_limit::{Budget, RateLimit, RateLimiter};
+use crate::retry::{Idempotency, RetryPolicy};
 use crate::signing::SigningKey;
 use crate::transport::{self, Hooks};
 
@@ -152,6 +154,8 @@ pub struct ClientBuilder {
     timeout: Duration,
     connect_timeout: Duration,
     max_batch_size: usize,
+    retry: RetryPolicy,
+    rate_limit: Option<RateLimit>,
 }
 
 impl ClientBuilder {
@@ -163,7 +167,24 @@ impl ClientBuilder {
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             max_batch_size: DEFAULT_MAX_BATCH_SIZE,
+            retry: RetryPolicy::default(),
+            rate_limit: None,
         }
+    }
+
+    /// How failed calls are retried ([`RetryPolicy::default`]: 4 attempts with capped,
+    /// jittered backoff; [`RetryPolicy::none`] turns retries off). Only calls that
+    /// cannot act twice are repeated; see [`RetryPolicy`].
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Pace requests to a read/write budget, e.g. [`RateLimit::BASIC`] (off by
+    /// default). Calls wait for their budget before they are signed.
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
+        self
     }
 
     /// Which exchange to talk to. Required: there is no default environment.
@@ -259,6 +280,10 @@ impl ClientBuilder {
                 environment,
                 timeout: self.timeout,
                 max_batch_size: self.max_batch_size,
+                retry: self.retry,
+                rate_limiter: self
+                    .rate_limit
+                    .map(|limit| Arc::new(RateLimiter::new(limit))),
             }),
         })
     }
@@ -286,6 +311,37 @@ struct Inner {
     environment: Environment,
     timeout: Duration,
     max_batch_size: usize,
+    retry: RetryPolicy,
+    rate_limiter: Option<Arc<RateLimiter>>,
+}
+
+/// How the facade classifies a call for retries and rate limiting.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CallKind {
+    pub idempotency: Idempotency,
+    pub budget: Budget,
+}
+
+impl CallKind {
+    /// A read: idempotent, one read of budget.
+    pub const READ: CallKind = CallKind {
+        idempotency: Idempotency::Idempotent,
+        budget: Budget::Read,
+    };
+
+    /// A write of `cost` orders whose repetition cannot act twice.
+    pub fn keyed_write(cost: usize) -> CallKind {
+        CallKind {
+            idempotency: Idempotency::Idempotent,
+            budget: Budget::Write(u32::try_from(cost).unwrap_or(u32::MAX)),
+        }
+    }
+
+    /// A write that may act twice if repeated.
+    pub const UNKEYED_WRITE: CallKind = CallKind {
+        idempotency: Idempotency::NotIdempotent,
+        budget: Budget::Write(1),
+    };
 }
 
 impl fmt::Debug for Client {
@@ -364,7 +420,10 @@ impl Client {
     ///
     /// This reaches every `/portfolio` operation of the vendored spec, including the
     /// ones the facade does not wrap (subaccounts, transfers, deposits, …). Requests
-    /// are signed and errors decoded exactly as for the facade methods.
+    /// are signed and errors decoded exactly as for the facade methods. Because the
+    /// client cannot know whether such a call is safe to repeat, it is retried only
+    /// when the exchange certainly did not act on it (429, or no connection), and it
+    /// counts as a read for the rate limit.
     ///
     /// ```no_run
     /// # fn main() -> kalshi_portfolio::Result<()> {
@@ -376,18 +435,71 @@ impl Client {
     /// ```
     pub fn raw<T, F, Fut>(&self, operation: &'static str, call: F) -> Result<T>
     where
-        F: FnOnce(Arc<RawClient>) -> Fut,
+        F: Fn(Arc<RawClient>) -> Fut + Send + 'static,
         Fut: Future<Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<()>>>
             + Send
             + 'static,
         T: Send + 'static,
     {
-        let call = call(self.inner.raw.clone());
-        let timeout = self.inner.timeout;
+        self.call(
+            operation,
+            CallKind {
+                idempotency: Idempotency::NotIdempotent,
+                budget: Budget::Read,
+            },
+            call,
+        )
+    }
+
+    /// Run a generated call with the client's rate limit and retry policy.
+    ///
+    /// `call` is invoked once per attempt, so every attempt is a new request with a
+    /// new timestamp and signature (the generated `pre` hook signs).
+    pub(crate) fn call<T, F, Fut>(
+        &self,
+        operation: &'static str,
+        kind: CallKind,
+        call: F,
+    ) -> Result<T>
+    where
+        F: Fn(Arc<RawClient>) -> Fut + Send + 'static,
+        Fut: Future<Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<()>>>
+            + Send
+            + 'static,
+        T: Send + 'static,
+    {
+        let inner = self.inner.clone();
         self.inner.runtime.block_on(async move {
-            match call.await {
-                Ok(value) => Ok(value.into_inner()),
-                Err(e) => Err(transport::into_error(operation, e, timeout).await),
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                if let Some(limiter) = &inner.rate_limiter {
+                    limiter.acquire(kind.budget).await;
+                }
+                let error = match call(inner.raw.clone()).await {
+                    Ok(value) => return Ok(value.into_inner()),
+                    Err(e) => transport::into_error(operation, e, inner.timeout).await,
+                };
+                match inner.retry.next_wait(attempt, &error, kind.idempotency) {
+                    Some(wait) => {
+                        tracing::warn!(
+                            operation,
+                            attempt,
+                            wait_ms = wait.as_millis() as u64,
+                            error = %error,
+                            "retrying"
+                        );
+                        tokio::time::sleep(wait).await;
+                    }
+                    None if attempt == 1 => return Err(error),
+                    None => {
+                        return Err(Error::RetriesExhausted {
+                            operation,
+                            attempts: attempt,
+                            last: Box::new(error),
+                        })
+                    }
+                }
             }
         })
     }

@@ -83,6 +83,21 @@ pub enum Error {
     #[error("configuration error: {0}")]
     Config(String),
 
+    /// Every attempt the retry policy allowed failed; `last` is the final failure.
+    ///
+    /// [`Error::status`], [`Error::code`], [`Error::api`] and the other accessors
+    /// answer for `last`, so callers can treat this like the error it wraps.
+    #[error("{operation}: gave up after {attempts} attempts; last failure: {last}")]
+    RetriesExhausted {
+        /// The operation that was retried.
+        operation: &'static str,
+        /// How many attempts were made, the first included.
+        attempts: u32,
+        /// What the last attempt failed with.
+        #[source]
+        last: Box<Error>,
+    },
+
     /// A paginated walk could not continue safely (the server repeated a cursor).
     #[error("{operation}: pagination stopped: {reason}")]
     Pagination {
@@ -121,7 +136,7 @@ impl Error {
     /// connection failures and timeouts. A caller retrying a write must still know the
     /// write is idempotent (see [`Error::may_have_reached_exchange`]).
     pub fn is_retryable(&self) -> bool {
-        match self {
+        match self.last() {
             Error::Api(api) => api.status == 429 || (500..=599).contains(&api.status),
             Error::Transport { .. } | Error::Timeout { .. } => true,
             _ => false,
@@ -130,7 +145,7 @@ impl Error {
 
     /// The HTTP status Kalshi answered with, if it answered.
     pub fn status(&self) -> Option<u16> {
-        match self {
+        match self.last() {
             Error::Api(api) => Some(api.status),
             _ => None,
         }
@@ -138,7 +153,7 @@ impl Error {
 
     /// Kalshi's error code (e.g. `insufficient_balance`), if it sent one.
     pub fn code(&self) -> Option<&str> {
-        match self {
+        match self.last() {
             Error::Api(api) => api.code.as_deref(),
             _ => None,
         }
@@ -159,12 +174,32 @@ impl Error {
                 ..
             } => *may_have_reached_exchange,
             Error::InvalidRequest { .. } | Error::Config(_) | Error::Pagination { .. } => false,
+            // Conservative: an earlier attempt may have reached it, whatever the last
+            // one did.
+            Error::RetriesExhausted { .. } => true,
+        }
+    }
+
+    /// The final failure: `self`, or the last attempt's error of
+    /// [`Error::RetriesExhausted`].
+    pub fn last(&self) -> &Error {
+        match self {
+            Error::RetriesExhausted { last, .. } => last.last(),
+            other => other,
+        }
+    }
+
+    /// How many attempts the call made (1 unless it was retried).
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Error::RetriesExhausted { attempts, .. } => *attempts,
+            _ => 1,
         }
     }
 
     /// The error Kalshi sent, when there is one.
     pub fn api(&self) -> Option<&ApiError> {
-        match self {
+        match self.last() {
             Error::Api(api) => Some(api),
             _ => None,
         }

@@ -40,6 +40,8 @@ pub mod money;
 pub mod operations;
 pub mod order_builders;
 pub mod pagination;
+mod rate_limit;
+mod retry;
 pub mod signing;
 mod transport;
 
@@ -51,6 +53,8 @@ pub use error::{ApiError, Error, Result};
 pub use money::{Count, Dollars};
 pub use order_builders::{Action, AmendOrder, DecreaseOrder, NewOrder, Outcome};
 pub use pagination::{List, Page};
+pub use rate_limit::RateLimit;
+pub use retry::RetryPolicy;
 
 /// The request and response types, generated from the spec.
 pub mod types {

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use progenitor_client::ResponseValue;
 
+use crate::client::CallKind;
 use crate::error::{Error, Result};
 use crate::generated::Client as RawClient;
 use crate::Client;
@@ -137,7 +138,9 @@ impl<Op: ListOperation> List<Op> {
         let filters = self.filters.clone();
         let response = self
             .client
-            .raw(Op::OPERATION, move |raw| filters.fetch(raw, cursor, limit))?;
+            .call(Op::OPERATION, CallKind::READ, move |raw| {
+                filters.clone().fetch(raw, cursor.clone(), limit)
+            })?;
         Ok(Op::into_page(response))
     }
 

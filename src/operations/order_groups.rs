@@ -2,6 +2,7 @@
 //! orders when hit.
 
 use super::require_id;
+use crate::client::CallKind;
 use crate::money::Count;
 use crate::order_builders::Amount;
 use crate::types;
@@ -10,7 +11,7 @@ use crate::{Client, Error, Result};
 impl Client {
     /// All order groups (`GET /portfolio/order_groups`; not paginated by Kalshi).
     pub fn get_order_groups(&self) -> Result<Vec<types::OrderGroup>> {
-        let response = self.raw("get_order_groups", |raw| async move {
+        let response = self.call("get_order_groups", CallKind::READ, |raw| async move {
             raw.get_order_groups().send().await
         })?;
         Ok(response.order_groups)
@@ -21,8 +22,9 @@ impl Client {
     pub fn get_order_group(&self, order_group_id: &str) -> Result<types::GetOrderGroupResponse> {
         require_id("order_group_id", order_group_id)?;
         let id = order_group_id.to_string();
-        self.raw("get_order_group", |raw| async move {
-            raw.get_order_group().order_group_id(id).send().await
+        self.call("get_order_group", CallKind::READ, move |raw| {
+            let id = id.clone();
+            async move { raw.get_order_group().order_group_id(id).send().await }
         })
     }
 
@@ -33,18 +35,24 @@ impl Client {
         contracts_limit: impl Into<Amount<Count>>,
     ) -> Result<types::CreateOrderGroupResponse> {
         let body = contracts_limit_body(contracts_limit.into())?;
-        self.raw("create_order_group", |raw| async move {
-            raw.create_order_group()
-                .body(types::CreateOrderGroupRequest {
-                    contracts_limit: None,
-                    contracts_limit_fp: Some(body),
-                    // The spec's default shard; Kalshi routes it like an omitted value.
-                    exchange_index: types::ExchangeIndex(0),
-                    subaccount: None,
-                })
-                .send()
-                .await
-        })
+        // Not keyed: a repeated create could make a second group, so it is retried only
+        // when the first attempt certainly did nothing.
+        self.call(
+            "create_order_group",
+            CallKind::UNKEYED_WRITE,
+            move |raw| async move {
+                raw.create_order_group()
+                    .body(types::CreateOrderGroupRequest {
+                        contracts_limit: None,
+                        contracts_limit_fp: Some(body),
+                        // The spec's default shard; Kalshi routes it like an omitted value.
+                        exchange_index: types::ExchangeIndex(0),
+                        subaccount: None,
+                    })
+                    .send()
+                    .await
+            },
+        )
     }
 
     /// Delete an order group and cancel its orders
@@ -52,8 +60,9 @@ impl Client {
     pub fn delete_order_group(&self, order_group_id: &str) -> Result<()> {
         require_id("order_group_id", order_group_id)?;
         let id = order_group_id.to_string();
-        self.raw("delete_order_group", |raw| async move {
-            raw.delete_order_group().order_group_id(id).send().await
+        self.call("delete_order_group", CallKind::keyed_write(1), move |raw| {
+            let id = id.clone();
+            async move { raw.delete_order_group().order_group_id(id).send().await }
         })
         .map(drop)
     }
@@ -63,8 +72,9 @@ impl Client {
     pub fn reset_order_group(&self, order_group_id: &str) -> Result<()> {
         require_id("order_group_id", order_group_id)?;
         let id = order_group_id.to_string();
-        self.raw("reset_order_group", |raw| async move {
-            raw.reset_order_group().order_group_id(id).send().await
+        self.call("reset_order_group", CallKind::keyed_write(1), move |raw| {
+            let id = id.clone();
+            async move { raw.reset_order_group().order_group_id(id).send().await }
         })
         .map(drop)
     }
@@ -74,9 +84,14 @@ impl Client {
     pub fn trigger_order_group(&self, order_group_id: &str) -> Result<()> {
         require_id("order_group_id", order_group_id)?;
         let id = order_group_id.to_string();
-        self.raw("trigger_order_group", |raw| async move {
-            raw.trigger_order_group().order_group_id(id).send().await
-        })
+        self.call(
+            "trigger_order_group",
+            CallKind::keyed_write(1),
+            move |raw| {
+                let id = id.clone();
+                async move { raw.trigger_order_group().order_group_id(id).send().await }
+            },
+        )
         .map(drop)
     }
 
@@ -90,16 +105,24 @@ impl Client {
         require_id("order_group_id", order_group_id)?;
         let limit = contracts_limit_body(contracts_limit.into())?;
         let id = order_group_id.to_string();
-        self.raw("update_order_group_limit", |raw| async move {
-            raw.update_order_group_limit()
-                .order_group_id(id)
-                .body(types::UpdateOrderGroupLimitRequest {
-                    contracts_limit: None,
-                    contracts_limit_fp: Some(limit),
-                })
-                .send()
-                .await
-        })
+        // Setting a limit twice leaves the same limit: safe to repeat.
+        self.call(
+            "update_order_group_limit",
+            CallKind::keyed_write(1),
+            move |raw| {
+                let id = id.clone();
+                async move {
+                    raw.update_order_group_limit()
+                        .order_group_id(id)
+                        .body(types::UpdateOrderGroupLimitRequest {
+                            contracts_limit: None,
+                            contracts_limit_fp: Some(limit),
+                        })
+                        .send()
+                        .await
+                }
+            },
+        )
         .map(drop)
     }
 }

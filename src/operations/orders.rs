@@ -1,6 +1,7 @@
 //! Orders: reads on `/portfolio/orders…`, writes on the V2 `/portfolio/events/orders…`.
 
 use super::{list_operation, require_id};
+use crate::client::CallKind;
 use crate::order_builders::{AmendOrder, DecreaseOrder, NewOrder};
 use crate::pagination::{List, Page};
 use crate::types;
@@ -78,21 +79,25 @@ impl QueuePositions {
         let market_tickers = Some(self.market_tickers.join(",")).filter(|t| !t.is_empty());
         let event_ticker = self.event_ticker.clone();
         let subaccount = self.subaccount;
-        let response = self
-            .client
-            .raw("get_order_queue_positions", |raw| async move {
-                let mut request = raw.get_order_queue_positions();
-                if let Some(tickers) = market_tickers {
-                    request = request.market_tickers(tickers);
-                }
-                if let Some(event) = event_ticker {
-                    request = request.event_ticker(event);
-                }
-                if let Some(subaccount) = subaccount {
-                    request = request.subaccount(subaccount);
-                }
-                request.send().await
-            })?;
+        let response =
+            self.client
+                .call("get_order_queue_positions", CallKind::READ, move |raw| {
+                    let market_tickers = market_tickers.clone();
+                    let event_ticker = event_ticker.clone();
+                    async move {
+                        let mut request = raw.get_order_queue_positions();
+                        if let Some(tickers) = market_tickers {
+                            request = request.market_tickers(tickers);
+                        }
+                        if let Some(event) = event_ticker {
+                            request = request.event_ticker(event);
+                        }
+                        if let Some(subaccount) = subaccount {
+                            request = request.subaccount(subaccount);
+                        }
+                        request.send().await
+                    }
+                })?;
         Ok(response.queue_positions)
     }
 }
@@ -107,8 +112,9 @@ impl Client {
     pub fn get_order(&self, order_id: &str) -> Result<types::Order> {
         require_id("order_id", order_id)?;
         let id = order_id.to_string();
-        let response = self.raw("get_order", |raw| async move {
-            raw.get_order().order_id(id).send().await
+        let response = self.call("get_order", CallKind::READ, move |raw| {
+            let id = id.clone();
+            async move { raw.get_order().order_id(id).send().await }
         })?;
         Ok(response.order)
     }
@@ -118,8 +124,9 @@ impl Client {
     pub fn get_order_queue_position(&self, order_id: &str) -> Result<crate::money::Count> {
         require_id("order_id", order_id)?;
         let id = order_id.to_string();
-        let response = self.raw("get_order_queue_position", |raw| async move {
-            raw.get_order_queue_position().order_id(id).send().await
+        let response = self.call("get_order_queue_position", CallKind::READ, move |raw| {
+            let id = id.clone();
+            async move { raw.get_order_queue_position().order_id(id).send().await }
         })?;
         Ok(response.queue_position_fp)
     }
@@ -136,18 +143,68 @@ impl Client {
 
     /// Place an order (`POST /portfolio/events/orders`), after checking it.
     ///
-    /// The order carries a `client_order_id` (yours, or a generated UUID) that is
-    /// reported back in the response.
+    /// Safe to retry, and retried by the client's [`RetryPolicy`](crate::RetryPolicy):
+    /// the order carries one `client_order_id` (yours, or a generated UUID) on every
+    /// attempt, so the exchange cannot place it twice. When the outcome is unknown
+    /// (a timeout or dropped connection after sending, or a retry answered "duplicate
+    /// client order id") the client looks the order up and returns it if it exists;
+    /// only if it cannot be found is the error returned.
     pub fn create_order(&self, order: &NewOrder) -> Result<types::CreateOrderV2Response> {
         let body = order.validate("")?;
-        let client_order_id = body.client_order_id.clone();
-        let mut response = self.raw("create_order_v2", |raw| async move {
-            raw.create_order_v2().body(body).send().await
-        })?;
-        if response.client_order_id.is_none() {
-            response.client_order_id = client_order_id;
+        let client_order_id = body.client_order_id.clone().unwrap_or_default();
+        let ticker = body.ticker.clone();
+        let submitted_at = unix_seconds_now();
+        let result = self.call("create_order_v2", CallKind::keyed_write(1), move |raw| {
+            let body = body.clone();
+            async move { raw.create_order_v2().body(body).send().await }
+        });
+        match result {
+            Ok(mut response) => {
+                if response.client_order_id.is_none() {
+                    response.client_order_id = Some(client_order_id);
+                }
+                Ok(response)
+            }
+            Err(error) if outcome_unknown(&error) => {
+                tracing::warn!(
+                    client_order_id = %client_order_id,
+                    error = %error,
+                    "order outcome unknown; looking it up"
+                );
+                match self.find_order(&ticker, &client_order_id, submitted_at) {
+                    Ok(Some(order)) => Ok(placed_from(order)),
+                    Ok(None) => Err(error),
+                    Err(lookup) => {
+                        tracing::warn!(error = %lookup, "order lookup failed");
+                        Err(error)
+                    }
+                }
+            }
+            Err(error) => Err(error),
         }
-        Ok(response)
+    }
+
+    /// Find the order with this client order id among the market's orders created
+    /// since shortly before `since` (Unix seconds).
+    fn find_order(
+        &self,
+        ticker: &str,
+        client_order_id: &str,
+        since: i64,
+    ) -> Result<Option<types::Order>> {
+        let orders = self
+            .get_orders()
+            .ticker(ticker)
+            .min_ts(since - ORDER_LOOKUP_SLACK_SECONDS)
+            .limit(200)
+            .max_pages(ORDER_LOOKUP_MAX_PAGES);
+        for order in orders.iter() {
+            let order = order?;
+            if order.client_order_id == client_order_id {
+                return Ok(Some(order));
+            }
+        }
+        Ok(None)
     }
 
     /// Place several orders in one request (`POST /portfolio/events/orders/batched`).
@@ -176,12 +233,22 @@ impl Client {
                 }
             }
         }
-        let response = self.raw("batch_create_orders_v2", |raw| async move {
-            raw.batch_create_orders_v2()
-                .body(types::BatchCreateOrdersV2Request { orders })
-                .send()
-                .await
-        })?;
+        // Every order carries its client_order_id on every attempt: repeating the
+        // batch cannot place an order twice.
+        let cost = orders.len();
+        let response = self.call(
+            "batch_create_orders_v2",
+            CallKind::keyed_write(cost),
+            move |raw| {
+                let orders = orders.clone();
+                async move {
+                    raw.batch_create_orders_v2()
+                        .body(types::BatchCreateOrdersV2Request { orders })
+                        .send()
+                        .await
+                }
+            },
+        )?;
         Ok(response.orders)
     }
 
@@ -195,8 +262,11 @@ impl Client {
         require_id("order_id", order_id)?;
         let body = amend.validate()?;
         let id = order_id.to_string();
-        self.raw("amend_order_v2", |raw| async move {
-            raw.amend_order_v2().order_id(id).body(body).send().await
+        // An amend states the order's new price and total count, so applying it twice
+        // leaves the same order: safe to repeat.
+        self.call("amend_order_v2", CallKind::keyed_write(1), move |raw| {
+            let (id, body) = (id.clone(), body.clone());
+            async move { raw.amend_order_v2().order_id(id).body(body).send().await }
         })
     }
 
@@ -209,8 +279,16 @@ impl Client {
         require_id("order_id", order_id)?;
         let body = decrease.validate()?;
         let id = order_id.to_string();
-        self.raw("decrease_order_v2", |raw| async move {
-            raw.decrease_order_v2().order_id(id).body(body).send().await
+        // `reduce_to` states the result and is safe to repeat; `reduce_by` would shrink
+        // the order again, so it is retried only when nothing happened.
+        let kind = if body.reduce_to.is_some() {
+            CallKind::keyed_write(1)
+        } else {
+            CallKind::UNKEYED_WRITE
+        };
+        self.call("decrease_order_v2", kind, move |raw| {
+            let (id, body) = (id.clone(), body.clone());
+            async move { raw.decrease_order_v2().order_id(id).body(body).send().await }
         })
     }
 
@@ -218,8 +296,9 @@ impl Client {
     pub fn cancel_order(&self, order_id: &str) -> Result<types::CancelOrderV2Response> {
         require_id("order_id", order_id)?;
         let id = order_id.to_string();
-        self.raw("cancel_order_v2", |raw| async move {
-            raw.cancel_order_v2().order_id(id).send().await
+        self.call("cancel_order_v2", CallKind::keyed_write(1), move |raw| {
+            let id = id.clone();
+            async move { raw.cancel_order_v2().order_id(id).send().await }
         })
     }
 
@@ -245,7 +324,8 @@ impl Client {
                 ));
             }
         }
-        let orders = ids
+        let cost = ids.len();
+        let orders: Vec<_> = ids
             .into_iter()
             .map(|order_id| types::BatchCancelOrdersV2RequestOrdersItem {
                 order_id,
@@ -254,20 +334,29 @@ impl Client {
                 subaccount: None,
             })
             .collect();
-        let response = self.raw("batch_cancel_orders_v2", |raw| async move {
-            raw.batch_cancel_orders_v2()
-                .body(types::BatchCancelOrdersV2Request { orders })
-                .send()
-                .await
-        })?;
+        let response = self.call(
+            "batch_cancel_orders_v2",
+            CallKind::keyed_write(cost),
+            move |raw| {
+                let orders = orders.clone();
+                async move {
+                    raw.batch_cancel_orders_v2()
+                        .body(types::BatchCancelOrdersV2Request { orders })
+                        .send()
+                        .await
+                }
+            },
+        )?;
         Ok(response.orders)
     }
 
     /// Cancel every resting order of the account (`DELETE /portfolio/events/orders`).
     pub fn cancel_all_orders(&self) -> Result<()> {
-        self.raw("cancel_all_orders", |raw| async move {
-            raw.cancel_all_orders().send().await
-        })
+        self.call(
+            "cancel_all_orders",
+            CallKind::keyed_write(1),
+            |raw| async move { raw.cancel_all_orders().send().await },
+        )
         .map(drop)
     }
 
@@ -283,5 +372,55 @@ impl Client {
         } else {
             Ok(())
         }
+    }
+}
+
+/// How far before the call the order lookup searches, to absorb clock skew between this
+/// machine and the exchange.
+const ORDER_LOOKUP_SLACK_SECONDS: i64 = 300;
+/// Pages of 200 orders the lookup reads at most before concluding the order is absent.
+const ORDER_LOOKUP_MAX_PAGES: usize = 10;
+
+fn unix_seconds_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Whether a failed create may nevertheless have placed the order: the request may
+/// have reached the exchange and the answer was lost, or a retry was refused as a
+/// duplicate of an earlier attempt that did go through.
+fn outcome_unknown(error: &Error) -> bool {
+    let last = error.last();
+    let duplicate_of_earlier_attempt = error.attempts() > 1 && last.status() == Some(409);
+    let lost_answer = match last {
+        Error::Timeout {
+            may_have_reached_exchange,
+            ..
+        }
+        | Error::Transport {
+            may_have_reached_exchange,
+            ..
+        } => *may_have_reached_exchange,
+        Error::Api(api) => api.status >= 500,
+        _ => false,
+    };
+    duplicate_of_earlier_attempt || lost_answer
+}
+
+/// Describe an order found by lookup the way a create response would.
+fn placed_from(order: types::Order) -> types::CreateOrderV2Response {
+    let ts_ms = order
+        .created_time
+        .or(order.last_update_time)
+        .map_or(0, |time| time.timestamp_millis());
+    types::CreateOrderV2Response {
+        order_id: order.order_id,
+        client_order_id: Some(order.client_order_id),
+        fill_count: order.fill_count_fp,
+        remaining_count: order.remaining_count_fp,
+        average_fill_price: None,
+        average_fee_paid: None,
+        ts_ms,
     }
 }

@@ -1,6 +1,7 @@
 //! Balance, fills, positions, settlements and resting order value.
 
 use super::list_operation;
+use crate::client::CallKind;
 use crate::pagination::{List, Page};
 use crate::types;
 use crate::{Client, Result};
@@ -106,7 +107,7 @@ impl Position {
 impl Client {
     /// Available balance and portfolio value (`GET /portfolio/balance`).
     pub fn get_balance(&self) -> Result<types::GetBalanceResponse> {
-        self.raw("get_balance", |raw| async move {
+        self.call("get_balance", CallKind::READ, |raw| async move {
             raw.get_balance().send().await
         })
     }
@@ -142,8 +143,9 @@ impl Client {
     pub fn get_total_resting_order_value(
         &self,
     ) -> Result<types::GetPortfolioRestingOrderTotalValueResponse> {
-        self.raw(
+        self.call(
             "get_portfolio_resting_order_total_value",
+            CallKind::READ,
             |raw| async move { raw.get_portfolio_resting_order_total_value().send().await },
         )
     }
