@@ -200,6 +200,132 @@ fn unix_now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
+/// What every order request states: the market, the side, the price and the count,
+/// and the tick the price must sit on. Shared by [`NewOrder`] and [`AmendOrder`].
+#[derive(Clone, Debug, PartialEq)]
+struct Quote {
+    ticker: String,
+    direction: Option<Direction>,
+    price: Option<Amount<Dollars>>,
+    count: Option<Amount<Count>>,
+    tick: Amount<Dollars>,
+}
+
+/// A quote that passed every check, as sent on the YES book.
+struct CheckedQuote {
+    ticker: String,
+    side: types::BookSide,
+    price: Dollars,
+    count: Count,
+}
+
+impl Quote {
+    fn new(ticker: String) -> Self {
+        Quote {
+            ticker,
+            direction: None,
+            price: None,
+            count: None,
+            tick: Amount::Value(DEFAULT_TICK),
+        }
+    }
+
+    /// Check the quote, naming fields with `prefix` (`orders[3].` in a batch).
+    fn check(&self, prefix: &str) -> Result<CheckedQuote> {
+        let field = |name: &str| format!("{prefix}{name}");
+        check_ticker(&field("ticker"), &self.ticker)?;
+        let direction = self.direction.as_ref().ok_or_else(|| {
+            Error::invalid(
+                field("side"),
+                "choose a side: buy_yes/sell_yes/buy_no/sell_no or bid/ask",
+            )
+        })?;
+        let tick = self.tick.resolve(&field("tick"))?;
+        check_tick(tick)?;
+        let price = self
+            .price
+            .as_ref()
+            .ok_or_else(|| Error::invalid(field("price"), "is required"))?
+            .resolve(&field("price"))?;
+        check_price(&field("price"), price, tick)?;
+        let count = self
+            .count
+            .as_ref()
+            .ok_or_else(|| Error::invalid(field("count"), "is required"))?
+            .resolve(&field("count"))?;
+        check_positive_count(&field("count"), count)?;
+        let (side, price) = to_book(direction, price);
+        Ok(CheckedQuote {
+            ticker: self.ticker.clone(),
+            side,
+            price,
+            count,
+        })
+    }
+}
+
+/// The side, price, count and tick setters, the same on every builder holding a
+/// `quote: Quote`.
+macro_rules! quote_setters {
+    () => {
+        /// Buy or sell YES or NO; the price is then that outcome's price.
+        pub fn side(mut self, action: Action, outcome: Outcome) -> Self {
+            self.quote.direction = Some(Direction::Seed(action, outcome));
+            self
+        }
+
+        /// Buy YES (a bid at the price).
+        pub fn buy_yes(self) -> Self {
+            self.side(Action::Buy, Outcome::Yes)
+        }
+
+        /// Sell YES (an ask at the price).
+        pub fn sell_yes(self) -> Self {
+            self.side(Action::Sell, Outcome::Yes)
+        }
+
+        /// Buy NO at the NO price q (an ask at 1 − q on the YES book).
+        pub fn buy_no(self) -> Self {
+            self.side(Action::Buy, Outcome::No)
+        }
+
+        /// Sell NO at the NO price q (a bid at 1 − q on the YES book).
+        pub fn sell_no(self) -> Self {
+            self.side(Action::Sell, Outcome::No)
+        }
+
+        /// Bid on the YES book (buy YES) at the price.
+        pub fn bid(mut self) -> Self {
+            self.quote.direction = Some(Direction::Book(types::BookSide::Bid));
+            self
+        }
+
+        /// Ask on the YES book (sell YES) at the price.
+        pub fn ask(mut self) -> Self {
+            self.quote.direction = Some(Direction::Book(types::BookSide::Ask));
+            self
+        }
+
+        /// The limit price in dollars (`"0.56"` or a [`Dollars`]) of the outcome chosen.
+        pub fn price(mut self, price: impl Into<Amount<Dollars>>) -> Self {
+            self.quote.price = Some(price.into());
+            self
+        }
+
+        /// How many contracts (`10`, `"2.5"` or a [`Count`]).
+        pub fn count(mut self, count: impl Into<Amount<Count>>) -> Self {
+            self.quote.count = Some(count.into());
+            self
+        }
+
+        /// The market's price step, for markets finer than the default one cent.
+        pub fn tick(mut self, tick: impl Into<Amount<Dollars>>) -> Self {
+            self.quote.tick = tick.into();
+            self
+        }
+    };
+}
+
 /// A new order for [`Client::create_order`](crate::Client::create_order) or
 /// [`Client::batch_create_orders`](crate::Client::batch_create_orders).
 ///
@@ -213,11 +339,7 @@ fn unix_now() -> i64 {
 #[derive(Clone, Debug, PartialEq)]
 #[must_use]
 pub struct NewOrder {
-    ticker: String,
-    direction: Option<Direction>,
-    price: Option<Amount<Dollars>>,
-    count: Option<Amount<Count>>,
-    tick: Amount<Dollars>,
+    quote: Quote,
     time_in_force: TimeInForce,
     self_trade_prevention: SelfTradePrevention,
     expiration_time: Option<i64>,
@@ -233,11 +355,7 @@ impl NewOrder {
     /// Start an order in market `ticker`.
     pub fn new(ticker: impl Into<String>) -> Self {
         NewOrder {
-            ticker: ticker.into(),
-            direction: None,
-            price: None,
-            count: None,
-            tick: Amount::Value(DEFAULT_TICK),
+            quote: Quote::new(ticker.into()),
             time_in_force: TimeInForce::GoodTillCanceled,
             self_trade_prevention: SelfTradePrevention::TakerAtCross,
             expiration_time: None,
@@ -250,61 +368,7 @@ impl NewOrder {
         }
     }
 
-    /// Buy or sell YES or NO; the price is then that outcome's price.
-    pub fn side(mut self, action: Action, outcome: Outcome) -> Self {
-        self.direction = Some(Direction::Seed(action, outcome));
-        self
-    }
-
-    /// Buy YES (a bid at the price).
-    pub fn buy_yes(self) -> Self {
-        self.side(Action::Buy, Outcome::Yes)
-    }
-
-    /// Sell YES (an ask at the price).
-    pub fn sell_yes(self) -> Self {
-        self.side(Action::Sell, Outcome::Yes)
-    }
-
-    /// Buy NO at the NO price q (an ask at 1 − q on the YES book).
-    pub fn buy_no(self) -> Self {
-        self.side(Action::Buy, Outcome::No)
-    }
-
-    /// Sell NO at the NO price q (a bid at 1 − q on the YES book).
-    pub fn sell_no(self) -> Self {
-        self.side(Action::Sell, Outcome::No)
-    }
-
-    /// Bid on the YES book (buy YES) at the price.
-    pub fn bid(mut self) -> Self {
-        self.direction = Some(Direction::Book(types::BookSide::Bid));
-        self
-    }
-
-    /// Ask on the YES book (sell YES) at the price.
-    pub fn ask(mut self) -> Self {
-        self.direction = Some(Direction::Book(types::BookSide::Ask));
-        self
-    }
-
-    /// The limit price in dollars (`"0.56"` or a [`Dollars`]), of the outcome chosen.
-    pub fn price(mut self, price: impl Into<Amount<Dollars>>) -> Self {
-        self.price = Some(price.into());
-        self
-    }
-
-    /// How many contracts (`10`, `"2.5"` or a [`Count`]).
-    pub fn count(mut self, count: impl Into<Amount<Count>>) -> Self {
-        self.count = Some(count.into());
-        self
-    }
-
-    /// The market's price step, for markets finer than the default one cent.
-    pub fn tick(mut self, tick: impl Into<Amount<Dollars>>) -> Self {
-        self.tick = tick.into();
-        self
-    }
+    quote_setters!();
 
     /// How long the order may rest (default good-till-canceled).
     pub fn time_in_force(mut self, time_in_force: TimeInForce) -> Self {
@@ -365,27 +429,7 @@ impl NewOrder {
     /// (empty for a single order, `orders[3].` in a batch).
     pub(crate) fn validate(&self, prefix: &str) -> Result<types::CreateOrderV2Request> {
         let field = |name: &str| format!("{prefix}{name}");
-        check_ticker(&field("ticker"), &self.ticker)?;
-        let direction = self.direction.as_ref().ok_or_else(|| {
-            Error::invalid(
-                field("side"),
-                "choose a side: buy_yes/sell_yes/buy_no/sell_no or bid/ask",
-            )
-        })?;
-        let tick = self.tick.resolve(&field("tick"))?;
-        check_tick(tick)?;
-        let price = self
-            .price
-            .as_ref()
-            .ok_or_else(|| Error::invalid(field("price"), "is required"))?
-            .resolve(&field("price"))?;
-        check_price(&field("price"), price, tick)?;
-        let count = self
-            .count
-            .as_ref()
-            .ok_or_else(|| Error::invalid(field("count"), "is required"))?
-            .resolve(&field("count"))?;
-        check_positive_count(&field("count"), count)?;
+        let quote = self.quote.check(prefix)?;
         check_subaccount(self.subaccount)?;
 
         let tif = &self.time_in_force;
@@ -443,12 +487,11 @@ impl NewOrder {
             }
         }
 
-        let (side, book_price) = to_book(direction, price);
         Ok(types::CreateOrderV2Request {
-            ticker: self.ticker.clone(),
-            side,
-            price: book_price,
-            count,
+            ticker: quote.ticker,
+            side: quote.side,
+            price: quote.price,
+            count: quote.count,
             time_in_force: tif.clone(),
             self_trade_prevention_type: self.self_trade_prevention.clone(),
             client_order_id: Some(client_order_id),
@@ -470,11 +513,7 @@ impl NewOrder {
 #[derive(Clone, Debug, PartialEq)]
 #[must_use]
 pub struct AmendOrder {
-    ticker: String,
-    direction: Option<Direction>,
-    price: Option<Amount<Dollars>>,
-    count: Option<Amount<Count>>,
-    tick: Amount<Dollars>,
+    quote: Quote,
     client_order_id: Option<String>,
     updated_client_order_id: Option<String>,
     expiration_time: Option<i64>,
@@ -484,72 +523,14 @@ impl AmendOrder {
     /// Amend an order in market `ticker`.
     pub fn new(ticker: impl Into<String>) -> Self {
         AmendOrder {
-            ticker: ticker.into(),
-            direction: None,
-            price: None,
-            count: None,
-            tick: Amount::Value(DEFAULT_TICK),
+            quote: Quote::new(ticker.into()),
             client_order_id: None,
             updated_client_order_id: None,
             expiration_time: None,
         }
     }
 
-    /// The order's side in the seed's vocabulary; the price is that outcome's price.
-    pub fn side(mut self, action: Action, outcome: Outcome) -> Self {
-        self.direction = Some(Direction::Seed(action, outcome));
-        self
-    }
-
-    /// The order buys YES.
-    pub fn buy_yes(self) -> Self {
-        self.side(Action::Buy, Outcome::Yes)
-    }
-
-    /// The order sells YES.
-    pub fn sell_yes(self) -> Self {
-        self.side(Action::Sell, Outcome::Yes)
-    }
-
-    /// The order buys NO (price is the NO price).
-    pub fn buy_no(self) -> Self {
-        self.side(Action::Buy, Outcome::No)
-    }
-
-    /// The order sells NO (price is the NO price).
-    pub fn sell_no(self) -> Self {
-        self.side(Action::Sell, Outcome::No)
-    }
-
-    /// The order is a bid on the YES book.
-    pub fn bid(mut self) -> Self {
-        self.direction = Some(Direction::Book(types::BookSide::Bid));
-        self
-    }
-
-    /// The order is an ask on the YES book.
-    pub fn ask(mut self) -> Self {
-        self.direction = Some(Direction::Book(types::BookSide::Ask));
-        self
-    }
-
-    /// The new limit price.
-    pub fn price(mut self, price: impl Into<Amount<Dollars>>) -> Self {
-        self.price = Some(price.into());
-        self
-    }
-
-    /// The new total count: already filled plus what should rest afterwards.
-    pub fn count(mut self, count: impl Into<Amount<Count>>) -> Self {
-        self.count = Some(count.into());
-        self
-    }
-
-    /// The market's price step (default one cent).
-    pub fn tick(mut self, tick: impl Into<Amount<Dollars>>) -> Self {
-        self.tick = tick.into();
-        self
-    }
+    quote_setters!();
 
     /// The order's current client order id.
     pub fn client_order_id(mut self, id: impl Into<String>) -> Self {
@@ -570,27 +551,7 @@ impl AmendOrder {
     }
 
     pub(crate) fn validate(&self) -> Result<types::AmendOrderV2Request> {
-        check_ticker("ticker", &self.ticker)?;
-        let direction = self.direction.as_ref().ok_or_else(|| {
-            Error::invalid(
-                "side",
-                "choose the order's side: buy_yes/sell_yes/buy_no/sell_no or bid/ask",
-            )
-        })?;
-        let tick = self.tick.resolve("tick")?;
-        check_tick(tick)?;
-        let price = self
-            .price
-            .as_ref()
-            .ok_or_else(|| Error::invalid("price", "is required"))?
-            .resolve("price")?;
-        check_price("price", price, tick)?;
-        let count = self
-            .count
-            .as_ref()
-            .ok_or_else(|| Error::invalid("count", "is required"))?
-            .resolve("count")?;
-        check_positive_count("count", count)?;
+        let quote = self.quote.check("")?;
         let expiration_time = match self.expiration_time {
             None => None,
             Some(0) => Some(0),
@@ -610,12 +571,11 @@ impl AmendOrder {
                 return Err(Error::invalid(name, "must not be empty"));
             }
         }
-        let (side, book_price) = to_book(direction, price);
         Ok(types::AmendOrderV2Request {
-            ticker: self.ticker.clone(),
-            side,
-            price: book_price,
-            count,
+            ticker: quote.ticker,
+            side: quote.side,
+            price: quote.price,
+            count: quote.count,
             client_order_id: self.client_order_id.clone(),
             updated_client_order_id: self.updated_client_order_id.clone(),
             expiration_time,
