@@ -90,45 +90,6 @@ impl Dollars {
         }
     }
 
-    /// `true` for $0.
-    pub const fn is_zero(self) -> bool {
-        self.0 == 0
-    }
-
-    /// `true` if above $0.
-    pub const fn is_positive(self) -> bool {
-        self.0 > 0
-    }
-
-    /// `true` if below $0.
-    pub const fn is_negative(self) -> bool {
-        self.0 < 0
-    }
-
-    /// `self + other`, or `None` on overflow.
-    pub const fn checked_add(self, other: Dollars) -> Option<Dollars> {
-        match self.0.checked_add(other.0) {
-            Some(v) => Some(Dollars(v)),
-            None => None,
-        }
-    }
-
-    /// `self - other`, or `None` on overflow.
-    pub const fn checked_sub(self, other: Dollars) -> Option<Dollars> {
-        match self.0.checked_sub(other.0) {
-            Some(v) => Some(Dollars(v)),
-            None => None,
-        }
-    }
-
-    /// `-self`, or `None` for the one value whose negation overflows.
-    pub const fn checked_neg(self) -> Option<Dollars> {
-        match self.0.checked_neg() {
-            Some(v) => Some(Dollars(v)),
-            None => None,
-        }
-    }
-
     /// Price × contracts, exactly.
     ///
     /// Returns `None` if the result overflows, or if it is not a whole number
@@ -211,46 +172,57 @@ impl Count {
             None
         }
     }
-
-    /// `true` for zero contracts.
-    pub const fn is_zero(self) -> bool {
-        self.0 == 0
-    }
-
-    /// `true` if above zero.
-    pub const fn is_positive(self) -> bool {
-        self.0 > 0
-    }
-
-    /// `true` if below zero.
-    pub const fn is_negative(self) -> bool {
-        self.0 < 0
-    }
-
-    /// `self + other`, or `None` on overflow.
-    pub const fn checked_add(self, other: Count) -> Option<Count> {
-        match self.0.checked_add(other.0) {
-            Some(v) => Some(Count(v)),
-            None => None,
-        }
-    }
-
-    /// `self - other`, or `None` on overflow.
-    pub const fn checked_sub(self, other: Count) -> Option<Count> {
-        match self.0.checked_sub(other.0) {
-            Some(v) => Some(Count(v)),
-            None => None,
-        }
-    }
-
-    /// `-self`, or `None` for the one value whose negation overflows.
-    pub const fn checked_neg(self) -> Option<Count> {
-        match self.0.checked_neg() {
-            Some(v) => Some(Count(v)),
-            None => None,
-        }
-    }
 }
+
+/// Sign tests and checked arithmetic, the same for both fixed-point types: they are
+/// an `i64` of their smallest unit, so these never round and never panic.
+macro_rules! fixed_point_arithmetic {
+    ($name:ident) => {
+        impl $name {
+            /// `true` for zero.
+            pub const fn is_zero(self) -> bool {
+                self.0 == 0
+            }
+
+            /// `true` if above zero.
+            pub const fn is_positive(self) -> bool {
+                self.0 > 0
+            }
+
+            /// `true` if below zero.
+            pub const fn is_negative(self) -> bool {
+                self.0 < 0
+            }
+
+            /// `self + other`, or `None` on overflow.
+            pub const fn checked_add(self, other: $name) -> Option<$name> {
+                match self.0.checked_add(other.0) {
+                    Some(v) => Some($name(v)),
+                    None => None,
+                }
+            }
+
+            /// `self - other`, or `None` on overflow.
+            pub const fn checked_sub(self, other: $name) -> Option<$name> {
+                match self.0.checked_sub(other.0) {
+                    Some(v) => Some($name(v)),
+                    None => None,
+                }
+            }
+
+            /// `-self`, or `None` for the one value whose negation overflows.
+            pub const fn checked_neg(self) -> Option<$name> {
+                match self.0.checked_neg() {
+                    Some(v) => Some($name(v)),
+                    None => None,
+                }
+            }
+        }
+    };
+}
+
+fixed_point_arithmetic!(Dollars);
+fixed_point_arithmetic!(Count);
 
 impl fmt::Display for Dollars {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
