@@ -1,14 +1,17 @@
 //! `cargo xtask` entry point: argument parsing and dispatch only.
 //!
-//! Arguments are parsed by hand: there are a few fixed subcommands with one
-//! option between them, which does not justify compiling a CLI framework into
-//! every `cargo xtask` run.
+//! Arguments are parsed by hand: there are a few fixed subcommands with a
+//! handful of options between them, which does not justify compiling a CLI
+//! framework into every `cargo xtask` run.
+//!
+//! Exit codes: 0 success, 1 bad input (or a failed check, or breaking changes
+//! with `--fail-on-breaking`), 2 usage error.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use xtask::spec;
+use xtask::spec::{self, check, diff, generate, surface};
 
 const USAGE: &str = "\
 usage:
@@ -17,8 +20,29 @@ usage:
       upstream Kalshi OpenAPI 3.0 document (YAML or JSON), drop prose and
       vendor extensions, and write the canonical result to PATH
       (default: openapi/portfolio.yaml in the workspace root).
+  cargo xtask spec diff <FILE> [--base FILE] [--format markdown|json] [--fail-on-breaking]
+      Compare openapi/portfolio.yaml (old; or --base FILE, sliced the same
+      way) with FILE (new; a whole upstream document or a slice) and print
+      the portfolio change report, each change marked breaking or not for
+      this client. --fail-on-breaking exits 1 when anything is breaking.
+  cargo xtask spec check [--file PATH] [--upstream-dir DIR]
+      Verify that openapi/portfolio.yaml (or PATH) is in the importer's
+      canonical form, that every $ref resolves, and that its provenance is
+      consistent (checked against DIR, default ../shared/kalshi-openapi).
+  cargo xtask spec generate-all [DIR]
+      Import every *.yaml in DIR (default ../shared/kalshi-openapi) in
+      memory and run build.rs's generation step on it; one line per file.
+  cargo xtask spec surface
+      Print the API surface: the generated operations of
+      openapi/portfolio.yaml and the public facade methods in src/.
   cargo xtask help
       Show this message.";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Markdown,
+    Json,
+}
 
 #[derive(Debug, PartialEq)]
 enum Command {
@@ -27,6 +51,94 @@ enum Command {
         input: PathBuf,
         out: Option<PathBuf>,
     },
+    SpecDiff {
+        input: PathBuf,
+        base: Option<PathBuf>,
+        format: Format,
+        fail_on_breaking: bool,
+    },
+    SpecCheck {
+        file: Option<PathBuf>,
+        upstream_dir: Option<PathBuf>,
+    },
+    SpecGenerateAll {
+        dir: Option<PathBuf>,
+    },
+    SpecSurface,
+}
+
+/// The arguments after the subcommand, split into options and positionals.
+struct Parsed {
+    values: Vec<(&'static str, OsString)>,
+    flags: Vec<&'static str>,
+    positional: Vec<OsString>,
+    help: bool,
+}
+
+/// Splits `args` given the options that take a value and the boolean flags.
+/// Accepts `--opt value` and `--opt=value`; rejects unknown options and
+/// repeated ones.
+fn split(
+    args: impl Iterator<Item = OsString>,
+    with_value: &[&'static str],
+    flags: &[&'static str],
+) -> Result<Parsed, String> {
+    let mut parsed = Parsed {
+        values: Vec::new(),
+        flags: Vec::new(),
+        positional: Vec::new(),
+        help: false,
+    };
+    let mut args = args;
+    while let Some(arg) = args.next() {
+        let Some(text) = arg.to_str().filter(|t| t.starts_with('-') && *t != "-") else {
+            parsed.positional.push(arg);
+            continue;
+        };
+        if matches!(text, "-h" | "--help") {
+            parsed.help = true;
+            continue;
+        }
+        let (name, inline) = match text.split_once('=') {
+            Some((name, value)) => (name, Some(OsString::from(value))),
+            None => (text, None),
+        };
+        if let Some(option) = with_value.iter().copied().find(|o| *o == name) {
+            let value = match inline {
+                Some(value) => value,
+                None => args.next().ok_or(format!("`{option}` needs a value"))?,
+            };
+            if parsed.values.iter().any(|(o, _)| *o == option) {
+                return Err(format!("{option} given more than once"));
+            }
+            parsed.values.push((option, value));
+        } else if let Some(flag) = flags.iter().copied().find(|f| *f == text) {
+            if parsed.flags.contains(&flag) {
+                return Err(format!("{flag} given more than once"));
+            }
+            parsed.flags.push(flag);
+        } else {
+            return Err(format!("unknown option `{text}`"));
+        }
+    }
+    Ok(parsed)
+}
+
+impl Parsed {
+    fn value(&self, option: &str) -> Option<PathBuf> {
+        self.values
+            .iter()
+            .find(|(o, _)| *o == option)
+            .map(|(_, v)| PathBuf::from(v))
+    }
+
+    fn at_most_one(&self, what: &str) -> Result<Option<PathBuf>, String> {
+        match self.positional.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(PathBuf::from(one))),
+            _ => Err(format!("{what} given more than once")),
+        }
+    }
 }
 
 fn parse_args(args: Vec<OsString>) -> Result<Command, String> {
@@ -35,43 +147,70 @@ fn parse_args(args: Vec<OsString>) -> Result<Command, String> {
     match first.as_ref().and_then(|a| a.to_str()) {
         None => Err("no command given".into()),
         Some("help" | "-h" | "--help") => Ok(Command::Help),
-        Some("spec") => match args.next().as_ref().and_then(|a| a.to_str()) {
-            Some("import") => parse_spec_import(args),
-            Some(other) => Err(format!("unknown spec command `{other}`")),
-            None => Err("`spec` needs a subcommand".into()),
-        },
+        Some("spec") => {
+            let sub = args.next();
+            let sub = sub.as_ref().and_then(|a| a.to_str());
+            let parsed = match sub {
+                Some("import") => split(args, &["--out"], &[])?,
+                Some("diff") => split(args, &["--base", "--format"], &["--fail-on-breaking"])?,
+                Some("check") => split(args, &["--file", "--upstream-dir"], &[])?,
+                Some("generate-all" | "surface") => split(args, &[], &[])?,
+                Some(other) => return Err(format!("unknown spec command `{other}`")),
+                None => return Err("`spec` needs a subcommand".into()),
+            };
+            if parsed.help {
+                return Ok(Command::Help);
+            }
+            match sub {
+                Some("import") => Ok(Command::SpecImport {
+                    input: parsed
+                        .at_most_one("<FILE>")?
+                        .ok_or("`spec import` needs an input <FILE>")?,
+                    out: parsed.value("--out"),
+                }),
+                Some("diff") => {
+                    let format = match parsed.value("--format") {
+                        None => Format::Markdown,
+                        Some(f) if f.as_os_str() == "markdown" => Format::Markdown,
+                        Some(f) if f.as_os_str() == "json" => Format::Json,
+                        Some(f) => {
+                            return Err(format!(
+                                "`--format` is markdown or json, not `{}`",
+                                f.display()
+                            ))
+                        }
+                    };
+                    Ok(Command::SpecDiff {
+                        input: parsed
+                            .at_most_one("<FILE>")?
+                            .ok_or("`spec diff` needs the new document <FILE>")?,
+                        base: parsed.value("--base"),
+                        format,
+                        fail_on_breaking: parsed.flags.contains(&"--fail-on-breaking"),
+                    })
+                }
+                Some("check") => {
+                    if !parsed.positional.is_empty() {
+                        return Err("`spec check` takes no positional arguments".into());
+                    }
+                    Ok(Command::SpecCheck {
+                        file: parsed.value("--file"),
+                        upstream_dir: parsed.value("--upstream-dir"),
+                    })
+                }
+                Some("generate-all") => Ok(Command::SpecGenerateAll {
+                    dir: parsed.at_most_one("DIR")?,
+                }),
+                _ => {
+                    if !parsed.positional.is_empty() {
+                        return Err("`spec surface` takes no arguments".into());
+                    }
+                    Ok(Command::SpecSurface)
+                }
+            }
+        }
         Some(other) => Err(format!("unknown command `{other}`")),
     }
-}
-
-fn parse_spec_import(args: impl Iterator<Item = OsString>) -> Result<Command, String> {
-    let mut args = args;
-    let mut input = None;
-    let mut out = None;
-    while let Some(arg) = args.next() {
-        let text = arg.to_str();
-        if text == Some("--out") {
-            let path = args.next().ok_or("`--out` needs a path")?;
-            set_once(&mut out, PathBuf::from(path), "--out")?;
-        } else if let Some(path) = text.and_then(|t| t.strip_prefix("--out=")) {
-            set_once(&mut out, PathBuf::from(path), "--out")?;
-        } else if matches!(text, Some("-h" | "--help")) {
-            return Ok(Command::Help);
-        } else if text.is_some_and(|t| t.starts_with('-') && t != "-") {
-            return Err(format!("unknown option `{}`", arg.to_string_lossy()));
-        } else {
-            set_once(&mut input, PathBuf::from(arg), "<FILE>")?;
-        }
-    }
-    let input = input.ok_or("`spec import` needs an input <FILE>")?;
-    Ok(Command::SpecImport { input, out })
-}
-
-fn set_once(slot: &mut Option<PathBuf>, value: PathBuf, what: &str) -> Result<(), String> {
-    if slot.replace(value).is_some() {
-        return Err(format!("{what} given more than once"));
-    }
-    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -87,28 +226,163 @@ fn main() -> ExitCode {
             println!("{USAGE}");
             ExitCode::SUCCESS
         }
-        Command::SpecImport { input, out } => {
-            let out = out.unwrap_or_else(|| spec::workspace_root().join(spec::DEFAULT_OUT));
-            match spec::import_file(&input, &out) {
-                Ok(imported) => {
-                    println!(
-                        "wrote {}: upstream {} (sha256 {}), {} paths, {} operations, {} components",
-                        out.display(),
-                        imported.upstream_version,
-                        imported.sha256,
-                        imported.paths,
-                        imported.operations,
-                        imported.component_count(),
-                    );
+        Command::SpecImport { input, out } => run_import(input, out),
+        Command::SpecDiff {
+            input,
+            base,
+            format,
+            fail_on_breaking,
+        } => run_diff(input, base, format, fail_on_breaking),
+        Command::SpecCheck { file, upstream_dir } => {
+            let file = file.unwrap_or_else(|| spec::workspace_root().join(spec::DEFAULT_OUT));
+            let upstream_dir = upstream_dir.unwrap_or_else(spec::default_upstream_dir);
+            match check::check_file(&file, &upstream_dir) {
+                Ok(passed) => {
+                    for line in passed.lines {
+                        println!("ok: {line}");
+                    }
                     ExitCode::SUCCESS
                 }
-                Err(error) => {
-                    eprintln!("error: {error}");
-                    ExitCode::FAILURE
-                }
+                Err(error) => fail(&format!("{}: {error}", file.display())),
             }
         }
+        Command::SpecGenerateAll { dir } => {
+            let dir = dir.unwrap_or_else(spec::default_upstream_dir);
+            if !dir.is_dir() {
+                println!(
+                    "skipping: {} is not a directory, so there is nothing to generate",
+                    dir.display()
+                );
+                return ExitCode::SUCCESS;
+            }
+            quiet_generator_panics();
+            match generate::generate_dir(&dir) {
+                Ok(results) => {
+                    if results.is_empty() {
+                        println!("skipping: no *.yaml files in {}", dir.display());
+                        return ExitCode::SUCCESS;
+                    }
+                    for result in &results {
+                        println!("{result}");
+                    }
+                    if results.iter().all(generate::Generated::ok) {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
+                    }
+                }
+                Err(error) => fail(&error),
+            }
+        }
+        Command::SpecSurface => match surface::render(&spec::workspace_root()) {
+            Ok(text) => write_stdout(&text),
+            Err(error) => fail(&error),
+        },
     }
+}
+
+/// progenitor panics on some spec shapes; codegen catches the panic and
+/// returns it as an error, which the FAIL line shows. The default hook would
+/// print the same message again, out of order, so panics raised inside the
+/// generator crates are kept quiet; any other panic is reported as usual.
+fn quiet_generator_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let in_generator = info.location().is_some_and(|location| {
+            ["progenitor", "typify"]
+                .iter()
+                .any(|krate| location.file().contains(krate))
+        });
+        if !in_generator {
+            default(info);
+        }
+    }));
+}
+
+/// Prints a report. A closed pipe (`| head`) is not an error: the reader
+/// has what it wanted; `print!` would panic there instead.
+fn write_stdout(text: &str) -> ExitCode {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => fail(&format!("cannot write to stdout: {e}")),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::FAILURE
+}
+
+fn run_import(input: PathBuf, out: Option<PathBuf>) -> ExitCode {
+    let out = out.unwrap_or_else(|| spec::workspace_root().join(spec::DEFAULT_OUT));
+    match spec::import_file(&input, &out) {
+        Ok(imported) => {
+            println!(
+                "wrote {}: upstream {} (sha256 {}), {} paths, {} operations, {} components",
+                out.display(),
+                imported.upstream_version,
+                imported.sha256,
+                imported.paths,
+                imported.operations,
+                imported.component_count(),
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => fail(&error.to_string()),
+    }
+}
+
+fn run_diff(
+    input: PathBuf,
+    base: Option<PathBuf>,
+    format: Format,
+    fail_on_breaking: bool,
+) -> ExitCode {
+    // The vendored file is named by its place in the repository, anything
+    // else by its file name: the report should not depend on where it ran.
+    let (base, base_name) = match base {
+        Some(path) => {
+            let name = spec::file_name(&path);
+            (path, name)
+        }
+        None => (
+            spec::workspace_root().join(spec::DEFAULT_OUT),
+            spec::DEFAULT_OUT.to_owned(),
+        ),
+    };
+    let read = |path: &PathBuf| {
+        std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    };
+    let (old, new) = match (read(&base), read(&input)) {
+        (Ok(old), Ok(new)) => (old, new),
+        (Err(e), _) | (_, Err(e)) => return fail(&e),
+    };
+    let report = match diff::diff_inputs(&old, &base_name, &new, &spec::file_name(&input)) {
+        Ok(report) => report,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let text = match format {
+        Format::Markdown => diff::render_markdown(&report),
+        Format::Json => match serde_json::to_string_pretty(&diff::to_json(&report)) {
+            Ok(text) => text + "\n",
+            Err(e) => return fail(&format!("cannot write JSON: {e}")),
+        },
+    };
+    let written = write_stdout(&text);
+    if written != ExitCode::SUCCESS {
+        return written;
+    }
+    if fail_on_breaking && report.breaking_count() > 0 {
+        eprintln!(
+            "{} breaking change(s) for this client",
+            report.breaking_count()
+        );
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
 }
 
 #[cfg(test)]
@@ -143,6 +417,68 @@ mod tests {
     }
 
     #[test]
+    fn parses_spec_diff() {
+        assert_eq!(
+            parse_args(args(&["spec", "diff", "new.yaml"])),
+            Ok(Command::SpecDiff {
+                input: "new.yaml".into(),
+                base: None,
+                format: Format::Markdown,
+                fail_on_breaking: false,
+            })
+        );
+        assert_eq!(
+            parse_args(args(&[
+                "spec",
+                "diff",
+                "--format=json",
+                "new.yaml",
+                "--base",
+                "old.yaml",
+                "--fail-on-breaking"
+            ])),
+            Ok(Command::SpecDiff {
+                input: "new.yaml".into(),
+                base: Some("old.yaml".into()),
+                format: Format::Json,
+                fail_on_breaking: true,
+            })
+        );
+    }
+
+    #[test]
+    fn parses_check_generate_all_and_surface() {
+        assert_eq!(
+            parse_args(args(&["spec", "check"])),
+            Ok(Command::SpecCheck {
+                file: None,
+                upstream_dir: None
+            })
+        );
+        assert_eq!(
+            parse_args(args(&["spec", "check", "--file", "f", "--upstream-dir=d"])),
+            Ok(Command::SpecCheck {
+                file: Some("f".into()),
+                upstream_dir: Some("d".into())
+            })
+        );
+        assert_eq!(
+            parse_args(args(&["spec", "generate-all"])),
+            Ok(Command::SpecGenerateAll { dir: None })
+        );
+        assert_eq!(
+            parse_args(args(&["spec", "generate-all", "dir"])),
+            Ok(Command::SpecGenerateAll {
+                dir: Some("dir".into())
+            })
+        );
+        assert_eq!(
+            parse_args(args(&["spec", "surface"])),
+            Ok(Command::SpecSurface)
+        );
+    }
+
+    #[test]
     fn rejects_bad_arguments() {
         for bad in [
             &[][..],
@@ -152,6 +488,20 @@ mod tests {
             &["spec", "import", "a", "--out"],
             &["spec", "import", "a", "--frobnicate"],
             &["spec", "export", "a"],
+            &["spec", "diff"],
+            &["spec", "diff", "a", "b"],
+            &["spec", "diff", "a", "--format", "html"],
+            &["spec", "diff", "a", "--base"],
+            &[
+                "spec",
+                "diff",
+                "a",
+                "--fail-on-breaking",
+                "--fail-on-breaking",
+            ],
+            &["spec", "check", "extra"],
+            &["spec", "generate-all", "a", "b"],
+            &["spec", "surface", "x"],
             &["build"],
         ] {
             assert!(parse_args(args(bad)).is_err(), "{bad:?}");

@@ -6,9 +6,15 @@
 //! adds reading the input and replacing the output atomically.
 
 pub mod canonical;
+pub mod check;
+pub mod diff;
 mod error;
+pub mod generate;
+pub mod model;
 pub mod pointer;
+pub mod rules;
 pub mod slice;
+pub mod surface;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -131,6 +137,22 @@ pub fn workspace_root() -> PathBuf {
         .map_or_else(|| manifest_dir.join(".."), Path::to_path_buf)
 }
 
+/// Where the public upstream documents are kept: beside the workspace, in
+/// `../shared/kalshi-openapi` (CI lays them out the same way).
+pub fn default_upstream_dir() -> PathBuf {
+    let dir = workspace_root().join("../shared/kalshi-openapi");
+    // Resolved when it exists, so messages show `/…/shared/…`, not `main/../shared`.
+    fs::canonicalize(&dir).unwrap_or(dir)
+}
+
+/// A path's file name for messages and headers (never the full path, so
+/// output does not depend on where a command ran).
+pub fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map_or_else(|| path.to_string_lossy(), |name| name.to_string_lossy())
+        .into_owned()
+}
+
 /// Failure of [`import_file`]: the file-system side, or the document itself.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -150,9 +172,7 @@ pub fn import_file(input: &Path, out: &Path) -> Result<Imported, ImportError> {
         path: input.to_owned(),
         source,
     })?;
-    let source_name = input
-        .file_name()
-        .map_or_else(|| input.to_string_lossy(), |name| name.to_string_lossy());
+    let source_name = file_name(input);
     let imported = import_document(&bytes, &source_name).map_err(|source| ImportError::Spec {
         path: input.to_owned(),
         source,

@@ -1,0 +1,574 @@
+//! `spec diff` on synthetic mutations of the vendored slice: each mutation
+//! must be reported as exactly one change, with the right verdict, and
+//! nothing else.
+
+mod common;
+
+use std::fs;
+
+use serde_yaml_ng::{Mapping, Value};
+use xtask::spec::diff::{self, Change, Kind, Section};
+use xtask::spec::rules::Rule;
+
+fn vendored_text() -> String {
+    let path = xtask::spec::workspace_root().join(xtask::spec::DEFAULT_OUT);
+    fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn vendored() -> Value {
+    common::parse(&vendored_text())
+}
+
+fn schema<'a>(doc: &'a mut Value, name: &str) -> &'a mut Mapping {
+    doc["components"]["schemas"][name]
+        .as_mapping_mut()
+        .unwrap_or_else(|| panic!("schema {name}"))
+}
+
+fn operation<'a>(doc: &'a mut Value, path: &str, method: &str) -> &'a mut Mapping {
+    doc["paths"][path][method]
+        .as_mapping_mut()
+        .unwrap_or_else(|| panic!("{method} {path}"))
+}
+
+fn properties<'a>(doc: &'a mut Value, name: &str) -> &'a mut Mapping {
+    schema(doc, name)["properties"].as_mapping_mut().unwrap()
+}
+
+fn required_list<'a>(doc: &'a mut Value, name: &str) -> &'a mut Vec<Value> {
+    schema(doc, name)["required"].as_sequence_mut().unwrap()
+}
+
+fn enum_list<'a>(doc: &'a mut Value, name: &str) -> &'a mut Vec<Value> {
+    schema(doc, name)["enum"].as_sequence_mut().unwrap()
+}
+
+/// Diffs the vendored slice against a mutated copy and returns the single
+/// change; fails with the whole list if there is not exactly one.
+fn only_change(mutate: impl FnOnce(&mut Value)) -> Change {
+    let old = vendored();
+    let mut new = old.clone();
+    mutate(&mut new);
+    let report = diff::diff(&old, &new);
+    assert_eq!(
+        report.changes.len(),
+        1,
+        "expected exactly one change, got {:#?}",
+        report.changes
+    );
+    report.changes.into_iter().next().unwrap()
+}
+
+fn assert_change(
+    change: &Change,
+    section: Section,
+    subject: &str,
+    at: &str,
+    kind: Kind,
+    rule: Rule,
+) {
+    assert_eq!(
+        (
+            change.section,
+            change.subject.as_str(),
+            change.at.as_str(),
+            change.kind,
+            change.rule
+        ),
+        (section, subject, at, kind, rule),
+        "{change:#?}"
+    );
+}
+
+#[test]
+fn identical_input_has_no_changes() {
+    let doc = vendored();
+    let report = diff::diff(&doc, &doc.clone());
+    assert!(report.changes.is_empty(), "{:#?}", report.changes);
+    assert_eq!(report.breaking_count(), 0);
+}
+
+#[test]
+fn identical_input_through_the_importer_has_no_changes() {
+    let text = vendored_text();
+    let report = diff::diff_inputs(
+        text.as_bytes(),
+        "portfolio.yaml",
+        text.as_bytes(),
+        "same.yaml",
+    )
+    .unwrap();
+    assert!(report.changes.is_empty(), "{:#?}", report.changes);
+}
+
+#[test]
+fn prose_and_extensions_are_not_changes() {
+    let old = vendored_text();
+    let mut doc = vendored();
+    schema(&mut doc, "Fill").insert("description".into(), "A fill.".into());
+    properties(&mut doc, "Fill")["ticker"]
+        .as_mapping_mut()
+        .unwrap()
+        .insert("example".into(), "KXHIGHNY-25NOV26-T60".into());
+    let op = operation(&mut doc, "/portfolio/fills", "get");
+    op.insert("summary".into(), "Get fills".into());
+    op.insert("x-mint".into(), Value::Mapping(Mapping::new()));
+    let new = common::to_yaml(&doc);
+    let report = diff::diff_inputs(old.as_bytes(), "old.yaml", new.as_bytes(), "new.yaml").unwrap();
+    assert!(report.changes.is_empty(), "{:#?}", report.changes);
+}
+
+#[test]
+fn optional_response_field_added_is_not_breaking() {
+    let change = only_change(|doc| {
+        properties(doc, "Fill").insert("venue".into(), common::parse("type: string"));
+    });
+    assert_change(
+        &change,
+        Section::Schemas,
+        "Fill",
+        "venue",
+        Kind::FieldAdded,
+        Rule::OptionalResponseFieldAdded,
+    );
+    assert!(!change.breaking());
+}
+
+#[test]
+fn required_response_field_added_is_not_breaking() {
+    let change = only_change(|doc| {
+        properties(doc, "Fill").insert("venue".into(), common::parse("type: string"));
+        required_list(doc, "Fill").push("venue".into());
+    });
+    assert_change(
+        &change,
+        Section::Schemas,
+        "Fill",
+        "venue",
+        Kind::FieldAdded,
+        Rule::RequiredResponseFieldAdded,
+    );
+    assert!(!change.breaking());
+}
+
+#[test]
+fn required_response_field_removed_is_breaking() {
+    let change = only_change(|doc| {
+        properties(doc, "Fill").shift_remove("is_taker");
+        required_list(doc, "Fill").retain(|name| name != "is_taker");
+    });
+    assert_change(
+        &change,
+        Section::Schemas,
+        "Fill",
+        "is_taker",
+        Kind::FieldRemoved,
+        Rule::RequiredResponseFieldRemoved,
+    );
+    assert!(change.breaking());
+    assert_eq!(change.old.as_deref(), Some("boolean, required"));
+}
+
+#[test]
+fn optional_response_field_removed_is_not_breaking() {
+    let change = only_change(|doc| {
+        properties(doc, "Fill").shift_remove("created_time");
+    });
+    assert_change(
+        &change,
+        Section::Schemas,
+        "Fill",
+        "created_time",
+        Kind::FieldRemoved,
+        Rule::OptionalResponseFieldRemoved,
+    );
+    assert!(!change.breaking());
+}
+
+#[test]
+fn response_field_becoming_optional_is_breaking_and_the_reverse_is_not() {
+    let change = only_change(|doc| {
+        required_list(doc, "Fill").retain(|name| name != "ticker");
+    });
+    assert_change(
+        &change,
+        Section::Schemas,
+        "Fill",
+        "ticker",
+        Kind::RequiredChanged,
+        Rule::ResponseBecameOptional,
+    );
+    assert!(change.breaking());
+
+    let change = only_change(|doc| {
+        required_list(doc, "Fill").push("created_time".into());
+    });
+    assert_eq!(change.rule, Rule::ResponseBecameRequired);
+    assert!(!change.breaking());
+}
+
+#[test]
+fn response_enum_value_added_is_not_breaking() {
+    let change = only_change(|doc| {
+        enum_list(doc, "OrderStatus").push("paused".into());
+    });
+    assert_change(
+        &change,
+        Section::Schemas,
+        "OrderStatus",
+        "",
+        Kind::EnumValueAdded,
+        Rule::ResponseEnumValueAdded,
+    );
+    assert_eq!(change.new.as_deref(), Some("paused"));
+    assert!(!change.breaking());
+}
+
+#[test]
+fn request_enum_value_removed_is_breaking_even_in_a_shared_schema() {
+    // SelfTradePreventionType is sent in orders and returned in them: the
+    // request verdict (breaking) wins over the response one (not).
+    let change = only_change(|doc| {
+        enum_list(doc, "SelfTradePreventionType").retain(|v| v != "maker");
+    });
+    assert_change(
+        &change,
+        Section::Schemas,
+        "SelfTradePreventionType",
+        "",
+        Kind::EnumValueRemoved,
+        Rule::RequestEnumValueRemoved,
+    );
+    assert!(change.usage.request && change.usage.response);
+    assert!(change.breaking());
+}
+
+#[test]
+fn request_enum_value_added_is_not_breaking() {
+    let change = only_change(|doc| {
+        enum_list(doc, "SelfTradePreventionType").push("cancel_both".into());
+    });
+    assert_eq!(change.kind, Kind::EnumValueAdded);
+    assert!(!change.breaking());
+}
+
+#[test]
+fn operation_added_is_not_breaking_and_removed_is() {
+    let change = only_change(|doc| {
+        let item = common::parse(
+            "get:\n  operationId: GetThing\n  responses:\n    '200':\n      description: ''\n      content:\n        application/json:\n          schema:\n            $ref: '#/components/schemas/GetBalanceResponse'\n",
+        );
+        doc["paths"]
+            .as_mapping_mut()
+            .unwrap()
+            .insert("/portfolio/thing".into(), item);
+    });
+    assert_change(
+        &change,
+        Section::Operations,
+        "GET /portfolio/thing",
+        "",
+        Kind::OperationAdded,
+        Rule::OperationAdded,
+    );
+    assert_eq!(change.operation_id.as_deref(), Some("GetThing"));
+    assert!(!change.breaking());
+
+    // Removing the summary endpoint drops nothing else: its response schema
+    // is not used anywhere else, but a removed schema is judged where it
+    // was used, so it is listed without a verdict of its own.
+    let old = vendored();
+    let mut new = old.clone();
+    new["paths"]
+        .as_mapping_mut()
+        .unwrap()
+        .shift_remove("/portfolio/summary/total_resting_order_value");
+    let report = diff::diff(&old, &new);
+    let breaking: Vec<_> = report.changes.iter().filter(|c| c.breaking()).collect();
+    assert_eq!(breaking.len(), 1, "{:#?}", report.changes);
+    assert_change(
+        breaking[0],
+        Section::Operations,
+        "GET /portfolio/summary/total_resting_order_value",
+        "",
+        Kind::OperationRemoved,
+        Rule::OperationRemoved,
+    );
+    assert!(report
+        .changes
+        .iter()
+        .filter(|c| !c.breaking())
+        .all(|c| c.kind == Kind::SchemaRemoved));
+}
+
+#[test]
+fn parameter_made_required_is_breaking() {
+    let change = only_change(|doc| {
+        let params = operation(doc, "/portfolio/balance", "get")["parameters"]
+            .as_sequence_mut()
+            .unwrap();
+        let inline = params
+            .iter_mut()
+            .find(|p| p.get("name").and_then(Value::as_str) == Some("exchange_index"))
+            .unwrap();
+        inline
+            .as_mapping_mut()
+            .unwrap()
+            .insert("required".into(), true.into());
+    });
+    assert_change(
+        &change,
+        Section::Operations,
+        "GET /portfolio/balance",
+        "query exchange_index",
+        Kind::RequiredChanged,
+        Rule::RequestBecameRequired,
+    );
+    assert!(change.breaking());
+}
+
+#[test]
+fn new_optional_parameter_is_not_breaking_and_required_one_is() {
+    for (required, rule) in [
+        (false, Rule::OptionalParameterAdded),
+        (true, Rule::RequiredParameterAdded),
+    ] {
+        let change = only_change(|doc| {
+            let params = operation(doc, "/portfolio/balance", "get")["parameters"]
+                .as_sequence_mut()
+                .unwrap();
+            params.push(common::parse(&format!(
+                "{{name: currency, in: query, required: {required}, schema: {{type: string}}}}"
+            )));
+        });
+        assert_eq!((change.kind, change.rule), (Kind::ParameterAdded, rule));
+        assert_eq!(change.breaking(), required);
+    }
+}
+
+#[test]
+fn field_type_changed_is_breaking() {
+    let change = only_change(|doc| {
+        properties(doc, "Fill").insert("ts".into(), common::parse("type: string"));
+    });
+    assert_change(
+        &change,
+        Section::Schemas,
+        "Fill",
+        "ts",
+        Kind::TypeChanged,
+        Rule::TypeChanged,
+    );
+    assert_eq!(
+        (change.old.as_deref(), change.new.as_deref()),
+        (Some("integer(int64)"), Some("string"))
+    );
+    assert!(change.breaking());
+}
+
+#[test]
+fn format_change_is_a_type_change() {
+    let change = only_change(|doc| {
+        properties(doc, "Fill")
+            .insert("ts".into(), common::parse("{type: integer, format: int32}"));
+    });
+    assert_eq!(change.rule, Rule::TypeChanged);
+}
+
+#[test]
+fn same_json_type_under_another_name_is_not_breaking() {
+    // FixedPointDollars is a string: inlining it changes the Rust type, not
+    // the wire.
+    let change = only_change(|doc| {
+        properties(doc, "Fill").insert("fee_cost".into(), common::parse("type: string"));
+    });
+    assert_change(
+        &change,
+        Section::Schemas,
+        "Fill",
+        "fee_cost",
+        Kind::TypeChanged,
+        Rule::TypeRenamed,
+    );
+    assert!(!change.breaking());
+}
+
+#[test]
+fn request_field_made_required_is_breaking() {
+    let change = only_change(|doc| {
+        schema(doc, "CreateOrderGroupRequest")
+            .insert("required".into(), common::parse("[contracts_limit]"));
+    });
+    assert_change(
+        &change,
+        Section::Schemas,
+        "CreateOrderGroupRequest",
+        "contracts_limit",
+        Kind::RequiredChanged,
+        Rule::RequestBecameRequired,
+    );
+    assert!(change.breaking());
+}
+
+#[test]
+fn success_status_change_is_breaking() {
+    let change = only_change(|doc| {
+        let responses = operation(doc, "/portfolio/events/orders", "post")["responses"]
+            .as_mapping_mut()
+            .unwrap();
+        let created = responses.shift_remove("201").unwrap();
+        responses.insert("200".into(), created);
+    });
+    assert_change(
+        &change,
+        Section::Operations,
+        "POST /portfolio/events/orders",
+        "success status",
+        Kind::SuccessStatusChanged,
+        Rule::SuccessStatusChanged,
+    );
+    assert_eq!(
+        (change.old.as_deref(), change.new.as_deref()),
+        (Some("201"), Some("200"))
+    );
+}
+
+#[test]
+fn error_response_changes_are_not_breaking() {
+    let change = only_change(|doc| {
+        operation(doc, "/portfolio/events/orders", "post")["responses"]
+            .as_mapping_mut()
+            .unwrap()
+            .shift_remove("503");
+    });
+    assert_eq!(
+        (change.kind, change.rule),
+        (Kind::ErrorResponseRemoved, Rule::ErrorResponseChanged)
+    );
+    assert!(!change.breaking());
+}
+
+#[test]
+fn nullable_required_response_field_is_breaking_optional_is_not() {
+    let change = only_change(|doc| {
+        properties(doc, "Fill")["ticker"]
+            .as_mapping_mut()
+            .unwrap()
+            .insert("nullable".into(), true.into());
+    });
+    assert_eq!(
+        (change.kind, change.rule),
+        (Kind::NullableChanged, Rule::RequiredResponseBecameNullable)
+    );
+    assert!(change.breaking());
+
+    let change = only_change(|doc| {
+        properties(doc, "Fill")["created_time"]
+            .as_mapping_mut()
+            .unwrap()
+            .insert("nullable".into(), true.into());
+    });
+    assert_eq!(change.rule, Rule::OptionalResponseBecameNullable);
+    assert!(!change.breaking());
+}
+
+#[test]
+fn json_report_has_a_stable_shape() {
+    let old = vendored();
+    let mut new = old.clone();
+    properties(&mut new, "Fill").shift_remove("is_taker");
+    required_list(&mut new, "Fill").retain(|name| name != "is_taker");
+    let mut report = diff::diff(&old, &new);
+    report.old.source = "old.yaml".into();
+    report.new.source = "new.yaml".into();
+    let json = diff::to_json(&report);
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "format_version": 1,
+            "old": {"source": "old.yaml", "version": "3.34.0"},
+            "new": {"source": "new.yaml", "version": "3.34.0"},
+            "summary": {"changes": 1, "breaking": 1},
+            "changes": [{
+                "section": "schemas",
+                "subject": "Fill",
+                "operation_id": null,
+                "at": "is_taker",
+                "kind": "field_removed",
+                "old": "boolean, required",
+                "new": null,
+                "usage": ["response"],
+                "breaking": true,
+                "rule": "required_response_field_removed",
+            }],
+        })
+    );
+}
+
+#[test]
+fn markdown_marks_breaking_changes() {
+    let old = vendored();
+    let mut new = old.clone();
+    properties(&mut new, "Fill").shift_remove("is_taker");
+    required_list(&mut new, "Fill").retain(|name| name != "is_taker");
+    let text = diff::render_markdown(&diff::diff(&old, &new));
+    assert!(
+        text.contains("**1 change, 1 breaking for this client**"),
+        "{text}"
+    );
+    assert!(text.contains("#### `Fill` (response)"), "{text}");
+    assert!(
+        text.contains("- **BREAKING** field `is_taker` removed (was boolean, required)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn every_rule_is_in_the_readme_table_with_its_verdict() {
+    let path = xtask::spec::workspace_root().join("openapi/README.md");
+    let readme = fs::read_to_string(&path).unwrap();
+    for rule in Rule::ALL {
+        let name = format!("`{}`", rule.name());
+        let row = readme
+            .lines()
+            .find(|line| line.starts_with("| ") && line.contains(&name))
+            .unwrap_or_else(|| panic!("openapi/README.md has no table row for {name}"));
+        assert_eq!(
+            row.contains("| **yes** |"),
+            rule.breaking(),
+            "the README's verdict for {name} disagrees with the code: {row}"
+        );
+    }
+}
+
+#[test]
+fn changes_in_inline_nested_schemas_name_their_place() {
+    let change = only_change(|doc| {
+        let item = &mut properties(doc, "BatchCreateOrdersV2Response")["orders"]["items"];
+        item["properties"]
+            .as_mapping_mut()
+            .unwrap()
+            .shift_remove("ts_ms");
+    });
+    assert_change(
+        &change,
+        Section::Schemas,
+        "BatchCreateOrdersV2Response",
+        "orders[].ts_ms",
+        Kind::FieldRemoved,
+        Rule::OptionalResponseFieldRemoved,
+    );
+}
+
+#[test]
+fn a_change_inside_a_named_schema_is_reported_once_under_its_name() {
+    // Fill is returned by GetFills only through GetFillsResponse.fills[]; a
+    // change in Fill is not repeated under the operation or the wrapper.
+    let change = only_change(|doc| {
+        properties(doc, "Fill").shift_remove("ts");
+    });
+    assert_eq!(
+        (change.section, change.subject.as_str()),
+        (Section::Schemas, "Fill")
+    );
+}
