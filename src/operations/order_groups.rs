@@ -74,7 +74,15 @@ impl Client {
         let id = order_group_id.to_string();
         self.call("reset_order_group", CallKind::keyed_write(1), move |raw| {
             let id = id.clone();
-            async move { raw.reset_order_group().order_group_id(id).send().await }
+            async move {
+                // The spec's optional `{}` body is generated as a required one.
+                let body = serde_json::Map::new();
+                raw.reset_order_group()
+                    .order_group_id(id)
+                    .body(body)
+                    .send()
+                    .await
+            }
         })
         .map(drop)
     }
@@ -89,7 +97,14 @@ impl Client {
             CallKind::keyed_write(1),
             move |raw| {
                 let id = id.clone();
-                async move { raw.trigger_order_group().order_group_id(id).send().await }
+                async move {
+                    let body = serde_json::Map::new();
+                    raw.trigger_order_group()
+                        .order_group_id(id)
+                        .body(body)
+                        .send()
+                        .await
+                }
             },
         )
         .map(drop)
