@@ -1,0 +1,338 @@
+//! Retries against a scripted local server: which failures are retried, how long the
+//! client waits, that every attempt is signed afresh, and that an order whose answer
+//! was lost is neither placed twice nor reported as failed.
+
+mod support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use kalshi_portfolio::{Error, NewOrder, RetryPolicy};
+use serde_json::{json, Value};
+use support::{assert_signed, PublicKey, RecordedRequest, Reply, TestServer};
+
+const TICKER: &str = "KXHIGHNY-25NOV26-T60";
+
+fn balance() -> Value {
+    json!({"balance": 10_000, "balance_dollars": "100.0000", "portfolio_value": 0, "updated_ts": 1})
+}
+
+/// A policy with short waits, so tests stay fast while still exercising backoff.
+fn quick(attempts: u32) -> RetryPolicy {
+    RetryPolicy::default()
+        .max_attempts(attempts)
+        .initial_backoff(Duration::from_millis(5))
+        .max_backoff(Duration::from_millis(20))
+}
+
+/// Answer with `script[i]` for the i-th request, then with the last entry.
+fn scripted(script: Vec<Reply>) -> impl Fn(&RecordedRequest) -> Reply + Send + Sync + 'static {
+    let calls = AtomicUsize::new(0);
+    move |_| {
+        let i = calls.fetch_add(1, Ordering::SeqCst);
+        script[i.min(script.len() - 1)].clone()
+    }
+}
+
+fn error_body(code: &str) -> Value {
+    json!({"code": code, "message": code, "details": ""})
+}
+
+#[test]
+fn a_read_is_retried_after_429_and_waits_out_retry_after_in_seconds() {
+    let server = TestServer::start(scripted(vec![
+        Reply::json(429, &error_body("too_many_requests")).header("Retry-After", "1"),
+        Reply::json(200, &balance()),
+    ]));
+    let client = server
+        .client_builder()
+        .retry_policy(quick(3))
+        .build()
+        .expect("client");
+    let started = Instant::now();
+    let balance = client.get_balance().expect("second attempt succeeds");
+    assert_eq!(balance.balance, 10_000);
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After: 1 was not honoured"
+    );
+    assert_eq!(server.request_count(), 2);
+}
+
+#[test]
+fn retry_after_as_an_http_date_is_honoured() {
+    let in_two_seconds =
+        httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(2));
+    let server = TestServer::start(scripted(vec![
+        Reply::json(429, &error_body("too_many_requests")).header("Retry-After", &in_two_seconds),
+        Reply::json(200, &balance()),
+    ]));
+    let client = server
+        .client_builder()
+        .retry_policy(quick(3))
+        .build()
+        .expect("client");
+    let started = Instant::now();
+    client.get_balance().expect("second attempt succeeds");
+    // HTTP dates have one-second resolution: the wait is at least a second.
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert_eq!(server.request_count(), 2);
+}
+
+#[test]
+fn every_attempt_carries_a_fresh_valid_signature() {
+    let server = TestServer::start(scripted(vec![
+        Reply::json(503, &error_body("unavailable")),
+        Reply::json(502, &error_body("bad_gateway")),
+        Reply::json(200, &balance()),
+    ]));
+    let client = server
+        .client_builder()
+        .private_key_pem(support::fixture("ed25519-pkcs8.pem"))
+        .retry_policy(quick(3))
+        .build()
+        .expect("client");
+    client.get_balance().expect("third attempt succeeds");
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3);
+    let mut signatures = std::collections::HashSet::new();
+    for request in &requests {
+        assert_signed(request, &PublicKey::ed25519());
+        signatures.insert(request.header("kalshi-access-signature").map(str::to_owned));
+    }
+    // Ed25519 is deterministic: distinct signatures mean distinct timestamps.
+    assert_eq!(signatures.len(), 3, "each attempt must be signed anew");
+}
+
+#[test]
+fn giving_up_says_how_many_attempts_and_what_failed_last() {
+    let server = TestServer::start(|_| Reply::json(503, &error_body("unavailable")));
+    let client = server
+        .client_builder()
+        .retry_policy(quick(3))
+        .build()
+        .expect("client");
+    let error = client.get_balance().expect_err("always 503");
+    assert_eq!(server.request_count(), 3);
+    assert!(
+        matches!(error, Error::RetriesExhausted { attempts: 3, .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.attempts(), 3);
+    assert_eq!(error.status(), Some(503));
+    assert_eq!(error.code(), Some("unavailable"));
+    let message = error.to_string();
+    assert!(
+        message.contains("3 attempts") && message.contains("503"),
+        "{message}"
+    );
+}
+
+#[test]
+fn client_errors_are_not_retried() {
+    let server = TestServer::start(|_| Reply::json(400, &error_body("bad_request")));
+    let client = server
+        .client_builder()
+        .retry_policy(quick(4))
+        .build()
+        .expect("client");
+    let error = client.get_balance().expect_err("400");
+    assert_eq!(server.request_count(), 1);
+    assert_eq!(error.status(), Some(400));
+    assert_eq!(error.attempts(), 1);
+}
+
+#[test]
+fn retries_can_be_turned_off() {
+    let server = TestServer::start(|_| Reply::json(503, &error_body("unavailable")));
+    let client = server
+        .client_builder()
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .expect("client");
+    client.get_balance().expect_err("503");
+    assert_eq!(server.request_count(), 1);
+}
+
+#[test]
+fn a_write_that_is_not_keyed_is_not_retried_after_a_5xx() {
+    // A second create could make a second group: a 503 must reach the caller.
+    let server = TestServer::start(|_| Reply::json(503, &error_body("unavailable")));
+    let client = server
+        .client_builder()
+        .retry_policy(quick(4))
+        .build()
+        .expect("client");
+    client.create_order_group(10).expect_err("503");
+    assert_eq!(server.request_count(), 1);
+}
+
+#[test]
+fn any_write_is_retried_after_429_because_nothing_happened() {
+    let server = TestServer::start(scripted(vec![
+        Reply::json(429, &error_body("too_many_requests")).header("Retry-After", "0"),
+        Reply::json(201, &json!({"order_group_id": "og-1", "subaccount": 0})),
+    ]));
+    let client = server
+        .client_builder()
+        .retry_policy(quick(3))
+        .build()
+        .expect("client");
+    let group = client.create_order_group(10).expect("retried after 429");
+    assert_eq!(group.order_group_id, "og-1");
+    assert_eq!(server.request_count(), 2);
+}
+
+fn created(client_order_id: &str) -> Value {
+    json!({
+        "order_id": "ord-1", "client_order_id": client_order_id,
+        "fill_count": "0.00", "remaining_count": "1.00", "ts_ms": 1
+    })
+}
+
+fn create_requests(server: &TestServer) -> Vec<RecordedRequest> {
+    server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/portfolio/events/orders"))
+        .collect()
+}
+
+fn sent_client_order_id(request: &RecordedRequest) -> String {
+    request.json().expect("json body")["client_order_id"]
+        .as_str()
+        .expect("client_order_id")
+        .to_string()
+}
+
+#[test]
+fn create_order_reuses_its_client_order_id_on_every_attempt() {
+    let server = TestServer::start(scripted(vec![
+        Reply::json(503, &error_body("unavailable")),
+        Reply::json(201, &created("whatever")),
+    ]));
+    let client = server
+        .client_builder()
+        .retry_policy(quick(3))
+        .build()
+        .expect("client");
+    let order = NewOrder::new(TICKER).buy_yes().price("0.56").count(1);
+    client
+        .create_order(&order)
+        .expect("second attempt succeeds");
+    let attempts = create_requests(&server);
+    assert_eq!(attempts.len(), 2);
+    assert_eq!(
+        sent_client_order_id(&attempts[0]),
+        sent_client_order_id(&attempts[1])
+    );
+}
+
+/// An exchange that places an order once per client_order_id and answers 409 to a
+/// repeat; its first answer is lost (the handler outlives the client's timeout).
+fn exchange_with_a_lost_first_answer() -> (TestServer, Arc<Mutex<Vec<Value>>>) {
+    let placed: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let book = placed.clone();
+    let server = TestServer::start(move |request| {
+        let mut placed = book.lock().expect("book");
+        if request.method == "POST" {
+            let id = sent_client_order_id(request);
+            if placed.iter().any(|o| o["client_order_id"] == id.as_str()) {
+                return Reply::json(409, &error_body("duplicate_client_order_id"));
+            }
+            let mut order = json!({
+                "order_id": format!("ord-{}", placed.len() + 1),
+                "user_id": "u", "client_order_id": id, "ticker": TICKER,
+                "outcome_side": "yes", "book_side": "bid", "type": "limit",
+                "status": "resting", "yes_price_dollars": "0.5600", "no_price_dollars": "0.4400",
+                "fill_count_fp": "0.00", "remaining_count_fp": "1.00", "initial_count_fp": "1.00",
+                "taker_fees_dollars": "0.0000", "maker_fees_dollars": "0.0000",
+                "taker_fill_cost_dollars": "0.0000", "maker_fill_cost_dollars": "0.0000",
+                "created_time": "2026-11-25T14:00:00Z", "exchange_index": 0
+            });
+            order["self_trade_prevention_type"] = json!("taker_at_cross");
+            placed.push(order);
+            let reply = Reply::json(201, &created(&id));
+            // Committed, but the answer comes too late for the first attempt.
+            return if placed.len() == 1 {
+                reply.after(Duration::from_millis(600))
+            } else {
+                reply
+            };
+        }
+        Reply::json(200, &json!({"orders": *placed, "cursor": ""}))
+    });
+    (server, placed)
+}
+
+#[test]
+fn an_order_whose_answer_was_lost_is_found_not_placed_twice() {
+    let (server, placed) = exchange_with_a_lost_first_answer();
+    let client = server
+        .client_builder()
+        .timeout(Duration::from_millis(250))
+        .retry_policy(quick(3))
+        .build()
+        .expect("client");
+    let order = NewOrder::new(TICKER)
+        .buy_yes()
+        .price("0.56")
+        .count(1)
+        .client_order_id("once-1");
+    let result = client
+        .create_order(&order)
+        .expect("the placed order is reported");
+    assert_eq!(result.order_id, "ord-1");
+    assert_eq!(result.client_order_id.as_deref(), Some("once-1"));
+    assert_eq!(placed.lock().expect("book").len(), 1, "placed exactly once");
+    let lookups: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "GET")
+        .collect();
+    assert!(!lookups.is_empty(), "the client looked the order up");
+    assert_eq!(lookups[0].query_param("ticker").as_deref(), Some(TICKER));
+}
+
+#[test]
+fn a_duplicate_on_the_first_attempt_is_the_callers_error() {
+    // Nothing was retried: the caller reused an id, which must not be papered over.
+    let server = TestServer::start(|_| Reply::json(409, &error_body("duplicate_client_order_id")));
+    let client = server
+        .client_builder()
+        .retry_policy(quick(3))
+        .build()
+        .expect("client");
+    let order = NewOrder::new(TICKER)
+        .buy_yes()
+        .price("0.56")
+        .count(1)
+        .client_order_id("reused");
+    let error = client.create_order(&order).expect_err("409");
+    assert_eq!(error.status(), Some(409));
+    assert_eq!(server.request_count(), 1, "no lookup, no retry");
+}
+
+#[test]
+fn a_lost_answer_for_an_order_that_does_not_exist_is_reported() {
+    // Every attempt times out and the exchange never saw the order: the lookup finds
+    // nothing, and the caller gets the failure, marked as possibly sent.
+    let server = TestServer::start(|request| {
+        if request.method == "POST" {
+            Reply::json(503, &error_body("unavailable"))
+        } else {
+            Reply::json(200, &json!({"orders": [], "cursor": ""}))
+        }
+    });
+    let client = server
+        .client_builder()
+        .retry_policy(quick(2))
+        .build()
+        .expect("client");
+    let order = NewOrder::new(TICKER).buy_yes().price("0.56").count(1);
+    let error = client.create_order(&order).expect_err("not placed");
+    assert_eq!(error.status(), Some(503));
+    assert!(error.may_have_reached_exchange());
+    assert_eq!(create_requests(&server).len(), 2);
+}
