@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use progenitor_client::ResponseValue;
+use tracing::Instrument;
 
 use crate::error::{Error, Result};
 use crate::generated::Client as RawClient;
@@ -476,7 +477,9 @@ impl Client {
                 if let Some(limiter) = &inner.rate_limiter {
                     limiter.acquire(kind.budget).await;
                 }
-                let error = match call(inner.raw.clone()).await {
+                // The transport's per-request span (status, latency) nests in this one.
+                let span = tracing::debug_span!("kalshi_call", operation, attempt);
+                let error = match call(inner.raw.clone()).instrument(span).await {
                     Ok(value) => return Ok(value.into_inner()),
                     Err(e) => transport::into_error(operation, e, inner.timeout).await,
                 };

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{HeaderName, HeaderValue};
+use tracing::Instrument;
 
 use crate::error::{parse_error_object, ApiError, Error, MAX_BODY_KEPT};
 use crate::generated::Client as RawClient;
@@ -141,21 +142,23 @@ impl ClientHooks<Hooks> for RawClient {
             status = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        let _entered = span.enter();
         let started = Instant::now();
-        let result = self.client().execute(request).await;
-        let result = match result {
-            Ok(response) => flag_error_in_success(response).await,
-            Err(e) => Err(e),
-        };
+        let result = async {
+            match self.client().execute(request).await {
+                Ok(response) => flag_error_in_success(response).await,
+                Err(e) => Err(e),
+            }
+        }
+        .instrument(span.clone())
+        .await;
         span.record("latency_ms", started.elapsed().as_millis() as u64);
-        match &result {
+        span.in_scope(|| match &result {
             Ok(response) => {
                 span.record("status", response.status().as_u16());
                 tracing::debug!("response received");
             }
             Err(e) => tracing::debug!(error = %e, "request failed"),
-        }
+        });
         result
     }
 }
