@@ -321,6 +321,8 @@ struct Inner {
 pub(crate) struct CallKind {
     pub idempotency: Idempotency,
     pub budget: Budget,
+    /// Overrides the client's timeout for each request of this call.
+    pub timeout: Option<Duration>,
 }
 
 impl CallKind {
@@ -328,6 +330,7 @@ impl CallKind {
     pub const READ: CallKind = CallKind {
         idempotency: Idempotency::Idempotent,
         budget: Budget::Read,
+        timeout: None,
     };
 
     /// A write of `cost` orders whose repetition cannot act twice.
@@ -335,6 +338,7 @@ impl CallKind {
         CallKind {
             idempotency: Idempotency::Idempotent,
             budget: Budget::Write(u32::try_from(cost).unwrap_or(u32::MAX)),
+            timeout: None,
         }
     }
 
@@ -342,7 +346,13 @@ impl CallKind {
     pub const UNKEYED_WRITE: CallKind = CallKind {
         idempotency: Idempotency::NotIdempotent,
         budget: Budget::Write(1),
+        timeout: None,
     };
+
+    /// The same call with its own request timeout.
+    pub fn with_timeout(self, timeout: Option<Duration>) -> CallKind {
+        CallKind { timeout, ..self }
+    }
 }
 
 impl fmt::Debug for Client {
@@ -447,6 +457,7 @@ impl Client {
             CallKind {
                 idempotency: Idempotency::NotIdempotent,
                 budget: Budget::Read,
+                timeout: None,
             },
             call,
         )
@@ -479,9 +490,19 @@ impl Client {
                 }
                 // The transport's per-request span (status, latency) nests in this one.
                 let span = tracing::debug_span!("kalshi_call", operation, attempt);
-                let error = match call(inner.raw.clone()).instrument(span).await {
+                let attempt_future = call(inner.raw.clone()).instrument(span);
+                let result = match kind.timeout {
+                    Some(timeout) => {
+                        transport::REQUEST_TIMEOUT
+                            .scope(timeout, attempt_future)
+                            .await
+                    }
+                    None => attempt_future.await,
+                };
+                let timeout = kind.timeout.unwrap_or(inner.timeout);
+                let error = match result {
                     Ok(value) => return Ok(value.into_inner()),
-                    Err(e) => transport::into_error(operation, e, inner.timeout).await,
+                    Err(e) => transport::into_error(operation, e, timeout).await,
                 };
                 match inner.retry.next_wait(attempt, &error, kind.idempotency) {
                     Some(wait) => {

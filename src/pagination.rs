@@ -13,6 +13,7 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::num::NonZeroU64;
 use std::sync::Arc;
+use std::time::Duration;
 
 use progenitor_client::ResponseValue;
 
@@ -85,6 +86,7 @@ pub struct List<Op> {
     cursor: Option<String>,
     limit: Option<u64>,
     max_pages: Option<usize>,
+    timeout: Option<Duration>,
 }
 
 impl<Op: ListOperation> List<Op> {
@@ -95,6 +97,7 @@ impl<Op: ListOperation> List<Op> {
             cursor: None,
             limit: None,
             max_pages: None,
+            timeout: None,
         }
     }
 
@@ -119,6 +122,13 @@ impl<Op: ListOperation> List<Op> {
         self
     }
 
+    /// A timeout for each page request of this list, instead of the client's (for
+    /// walks with large pages over a slow link, or a tighter bound for a quick check).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
     fn checked_limit(&self) -> Result<Option<NonZeroU64>> {
         match self.limit {
             None => Ok(None),
@@ -136,11 +146,11 @@ impl<Op: ListOperation> List<Op> {
 
     fn fetch(&self, cursor: Option<String>, limit: Option<NonZeroU64>) -> Result<Page<Op::Item>> {
         let filters = self.filters.clone();
-        let response = self
-            .client
-            .call(Op::OPERATION, CallKind::READ, move |raw| {
-                filters.clone().fetch(raw, cursor.clone(), limit)
-            })?;
+        let response = self.client.call(
+            Op::OPERATION,
+            CallKind::READ.with_timeout(self.timeout),
+            move |raw| filters.clone().fetch(raw, cursor.clone(), limit),
+        )?;
         Ok(Op::into_page(response))
     }
 

@@ -111,6 +111,12 @@ impl Credentials {
     }
 }
 
+tokio::task_local! {
+    /// A timeout for the requests of one call, overriding the client's: set by
+    /// [`crate::Client`] around a call, applied to each request by the `pre` hook.
+    pub(crate) static REQUEST_TIMEOUT: Duration;
+}
+
 /// Marks a response whose 2xx status was rewritten because its body is an error
 /// object; carries the original status so the error reports what Kalshi really sent.
 #[derive(Clone, Copy, Debug)]
@@ -123,6 +129,9 @@ impl ClientHooks<Hooks> for RawClient {
         _info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
         request.headers_mut().remove(HEADER_API_VERSION);
+        if let Ok(timeout) = REQUEST_TIMEOUT.try_with(|timeout| *timeout) {
+            *request.timeout_mut() = Some(timeout);
+        }
         self.inner()
             .credentials
             .sign(request)

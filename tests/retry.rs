@@ -336,3 +336,56 @@ fn a_lost_answer_for_an_order_that_does_not_exist_is_reported() {
     assert!(error.may_have_reached_exchange());
     assert_eq!(create_requests(&server).len(), 2);
 }
+
+fn empty_fills() -> Value {
+    json!({"fills": [], "cursor": ""})
+}
+
+#[test]
+fn a_list_walk_can_have_a_shorter_timeout_than_the_client() {
+    let server =
+        TestServer::start(|_| Reply::json(200, &empty_fills()).after(Duration::from_millis(800)));
+    let client = server
+        .client_builder()
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .expect("client");
+    let error = client
+        .get_fills()
+        .timeout(Duration::from_millis(150))
+        .send()
+        .expect_err("the page takes longer than its timeout");
+    match error {
+        Error::Timeout {
+            timeout,
+            may_have_reached_exchange,
+            ..
+        } => {
+            assert_eq!(timeout, Duration::from_millis(150));
+            assert!(may_have_reached_exchange);
+        }
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_list_walk_can_have_a_longer_timeout_than_the_client() {
+    let server =
+        TestServer::start(|_| Reply::json(200, &empty_fills()).after(Duration::from_millis(500)));
+    let client = server
+        .client_builder()
+        .timeout(Duration::from_millis(150))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .expect("client");
+    client
+        .get_fills()
+        .send()
+        .expect_err("the client's own timeout is too short");
+    let page = client
+        .get_fills()
+        .timeout(Duration::from_secs(5))
+        .send()
+        .expect("the list's timeout wins");
+    assert!(page.items.is_empty());
+}
