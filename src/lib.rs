@@ -34,6 +34,8 @@
 #![warn(missing_docs)]
 
 mod client;
+#[cfg(test)]
+mod decode_fuzz;
 pub mod error;
 mod generated;
 pub mod money;
