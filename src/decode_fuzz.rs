@@ -27,7 +27,8 @@ fn any_json() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
         "[a-z_]{0,12}".prop_map(Value::from),
         "-?[0-9]{0,4}(\\.[0-9]{0,8})?".prop_map(Value::from),
         any::<String>().prop_map(Value::from),
@@ -136,7 +137,12 @@ fn damage(value: &mut Value, path: &[usize], replacement: Value, action: u8) {
         }
         Value::Array(items) if !items.is_empty() => {
             let index = path.first().copied().unwrap_or(0) % items.len();
-            damage(&mut items[index], path.get(1..).unwrap_or(&[]), replacement, action);
+            damage(
+                &mut items[index],
+                path.get(1..).unwrap_or(&[]),
+                replacement,
+                action,
+            );
         }
         other => *other = replacement,
     }
