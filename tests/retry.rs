@@ -389,3 +389,100 @@ fn a_list_walk_can_have_a_longer_timeout_than_the_client() {
         .expect("the list's timeout wins");
     assert!(page.items.is_empty());
 }
+
+/// An order the exchange cancels or decreases on the first request, whose answer is
+/// lost; a repeat is refused because the order no longer rests as it did.
+fn exchange_that_applies_then_refuses(
+    status_after: &'static str,
+    remaining_after: &'static str,
+) -> TestServer {
+    let writes = AtomicUsize::new(0);
+    TestServer::start(move |request| {
+        if request.method == "GET" {
+            let mut order = json!({
+                "order_id": "ord-9", "user_id": "u", "client_order_id": "c-9", "ticker": TICKER,
+                "outcome_side": "yes", "book_side": "bid", "type": "limit", "status": status_after,
+                "yes_price_dollars": "0.5600", "no_price_dollars": "0.4400",
+                "fill_count_fp": "2.00", "remaining_count_fp": remaining_after, "initial_count_fp": "10.00",
+                "taker_fees_dollars": "0.0000", "maker_fees_dollars": "0.0000",
+                "taker_fill_cost_dollars": "0.0000", "maker_fill_cost_dollars": "0.0000",
+                "last_update_time": "2026-11-25T14:00:01Z"
+            });
+            order["exchange_index"] = json!(0);
+            return Reply::json(200, &json!({"order": order}));
+        }
+        if writes.fetch_add(1, Ordering::SeqCst) == 0 {
+            // Applied, but the answer misses the client's timeout.
+            Reply::json(200, &json!({})).after(Duration::from_millis(600))
+        } else {
+            Reply::json(400, &error_body("order_not_resting"))
+        }
+    })
+}
+
+fn impatient_client(server: &TestServer) -> kalshi_portfolio::Client {
+    server
+        .client_builder()
+        .timeout(Duration::from_millis(250))
+        .retry_policy(quick(3))
+        .build()
+        .expect("client")
+}
+
+#[test]
+fn a_cancel_applied_by_a_lost_attempt_is_reported_as_done() {
+    let server = exchange_that_applies_then_refuses("canceled", "0.00");
+    let cancelled = impatient_client(&server)
+        .cancel_order("ord-9")
+        .expect("the earlier attempt cancelled it");
+    assert_eq!(cancelled.order_id, "ord-9");
+    assert_eq!(
+        cancelled.reduced_by.to_string(),
+        "8.00",
+        "initial 10 - filled 2"
+    );
+}
+
+#[test]
+fn a_refused_cancel_of_an_order_that_still_rests_is_an_error() {
+    let server = exchange_that_applies_then_refuses("resting", "8.00");
+    let error = impatient_client(&server)
+        .cancel_order("ord-9")
+        .expect_err("nothing cancelled it");
+    assert_eq!(error.status(), Some(400));
+}
+
+#[test]
+fn a_reduce_to_applied_by_a_lost_attempt_is_reported_as_done() {
+    let server = exchange_that_applies_then_refuses("resting", "3.00");
+    let decreased = impatient_client(&server)
+        .decrease_order(
+            "ord-9",
+            &kalshi_portfolio::DecreaseOrder::new().reduce_to(3),
+        )
+        .expect("the earlier attempt decreased it");
+    assert_eq!(decreased.remaining_count.to_string(), "3.00");
+}
+
+#[test]
+fn a_reduce_by_is_not_repeated_after_a_lost_answer() {
+    // Repeating "reduce by 2" could take 4 off: the timeout reaches the caller.
+    let server = exchange_that_applies_then_refuses("resting", "6.00");
+    let error = impatient_client(&server)
+        .decrease_order(
+            "ord-9",
+            &kalshi_portfolio::DecreaseOrder::new().reduce_by(2),
+        )
+        .expect_err("not retried");
+    assert!(
+        matches!(
+            error,
+            Error::Timeout {
+                may_have_reached_exchange: true,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(server.request_count(), 1);
+}

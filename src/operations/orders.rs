@@ -2,6 +2,7 @@
 
 use super::{list_operation, require_id};
 use crate::client::CallKind;
+use crate::money::Count;
 use crate::order_builders::{AmendOrder, DecreaseOrder, NewOrder};
 use crate::pagination::{List, Page};
 use crate::types;
@@ -286,20 +287,62 @@ impl Client {
         } else {
             CallKind::UNKEYED_WRITE
         };
-        self.call("decrease_order_v2", kind, move |raw| {
+        let target = body.reduce_to;
+        let result = self.call("decrease_order_v2", kind, move |raw| {
             let (id, body) = (id.clone(), body.clone());
             async move { raw.decrease_order_v2().order_id(id).body(body).send().await }
-        })
+        });
+        match (result, target) {
+            // A retry refused after an earlier attempt may have applied it: if the
+            // order now rests at the target, that attempt did, and this is success.
+            (Err(error), Some(target)) if refused_after_retry(&error) => {
+                match self.get_order(order_id) {
+                    Ok(order) if order.remaining_count_fp == target => {
+                        Ok(types::DecreaseOrderV2Response {
+                            ts_ms: last_change_ms(&order),
+                            order_id: order.order_id,
+                            client_order_id: Some(order.client_order_id),
+                            remaining_count: order.remaining_count_fp,
+                        })
+                    }
+                    _ => Err(error),
+                }
+            }
+            (result, _) => result,
+        }
     }
 
     /// Cancel a resting order (`DELETE /portfolio/events/orders/{order_id}`).
+    ///
+    /// Retried like any keyed write. When a retry is refused because an earlier
+    /// attempt, whose answer was lost, already cancelled the order, the call succeeds;
+    /// `reduced_by` is then the order's unfilled count (initial − filled), since the
+    /// lost answer cannot be recovered.
     pub fn cancel_order(&self, order_id: &str) -> Result<types::CancelOrderV2Response> {
         require_id("order_id", order_id)?;
         let id = order_id.to_string();
-        self.call("cancel_order_v2", CallKind::keyed_write(1), move |raw| {
+        let result = self.call("cancel_order_v2", CallKind::keyed_write(1), move |raw| {
             let id = id.clone();
             async move { raw.cancel_order_v2().order_id(id).send().await }
-        })
+        });
+        match result {
+            Err(error) if refused_after_retry(&error) => match self.get_order(order_id) {
+                Ok(order) if order.status == types::OrderStatus::Canceled => {
+                    let unfilled = order
+                        .initial_count_fp
+                        .checked_sub(order.fill_count_fp)
+                        .unwrap_or(Count::ZERO);
+                    Ok(types::CancelOrderV2Response {
+                        ts_ms: last_change_ms(&order),
+                        order_id: order.order_id,
+                        client_order_id: Some(order.client_order_id),
+                        reduced_by: unfilled,
+                    })
+                }
+                _ => Err(error),
+            },
+            result => result,
+        }
     }
 
     /// Cancel several orders in one request
@@ -406,6 +449,20 @@ fn outcome_unknown(error: &Error) -> bool {
         _ => false,
     };
     duplicate_of_earlier_attempt || lost_answer
+}
+
+/// Whether a keyed write was retried and the exchange then refused it: the sign
+/// that an earlier attempt, whose answer was lost, may already have applied it.
+fn refused_after_retry(error: &Error) -> bool {
+    error.attempts() > 1 && matches!(error.last().status(), Some(400 | 404 | 409))
+}
+
+/// When the order last changed, in Unix milliseconds (0 if the exchange did not say).
+fn last_change_ms(order: &types::Order) -> i64 {
+    order
+        .last_update_time
+        .or(order.created_time)
+        .map_or(0, |time| time.timestamp_millis())
 }
 
 /// Describe an order found by lookup the way a create response would.
