@@ -44,6 +44,8 @@ pub mod order_builders;
 pub mod pagination;
 mod rate_limit;
 mod retry;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 pub mod signing;
 mod transport;
 

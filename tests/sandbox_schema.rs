@@ -1,0 +1,506 @@
+//! Every kind of sandbox answer satisfies the vendored spec's schemas, checked with an
+//! independent JSON-schema validator (`jsonschema`), not with the generated types.
+//!
+//! The OpenAPI 3.0 schemas are turned into one JSON Schema 2020-12 document:
+//! `#/components/schemas/X` becomes `#/$defs/X`, `nullable: true` allows `null`, and
+//! objects with declared properties get `additionalProperties: false`, so a field the
+//! spec does not know (a typo in the sandbox) fails too. The schema of each answer is
+//! found from the spec itself: the operation whose path template and method match the
+//! request, and its 2xx response; errors are checked against `ErrorResponse`.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use kalshi_portfolio::sandbox::{MarketSpec, Sandbox, Side};
+use kalshi_portfolio::signing::SigningKey;
+use serde_json::{json, Map, Value};
+
+const T: &str = "KXSCHEMA-26-T1";
+
+fn spec() -> Value {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/openapi/portfolio.yaml"
+    ))
+    .expect("the vendored spec");
+    serde_yaml_ng::from_str(&text).expect("YAML")
+}
+
+/// OpenAPI 3.0 schema → JSON Schema 2020-12.
+fn convert(schema: &Value) -> Value {
+    match schema {
+        Value::Object(object) => {
+            let nullable = object.get("nullable") == Some(&Value::Bool(true));
+            if let Some(Value::String(reference)) = object.get("$ref") {
+                // OpenAPI 3.0 ignores a $ref's siblings, except that this spec (like many)
+                // puts `nullable` next to it; honour that.
+                let target =
+                    json!({ "$ref": reference.replace("#/components/schemas/", "#/$defs/") });
+                return if nullable {
+                    json!({ "anyOf": [target, { "type": "null" }] })
+                } else {
+                    target
+                };
+            }
+            let mut out = Map::new();
+            for (key, value) in object {
+                match key.as_str() {
+                    "nullable" | "example" | "x-go-type" => {}
+                    "properties" => {
+                        let properties = value
+                            .as_object()
+                            .map(|p| p.iter().map(|(k, v)| (k.clone(), convert(v))).collect())
+                            .unwrap_or_default();
+                        out.insert(key.clone(), Value::Object(properties));
+                    }
+                    "items" | "additionalProperties" | "not" => {
+                        out.insert(key.clone(), convert(value));
+                    }
+                    "allOf" | "anyOf" | "oneOf" => {
+                        let parts = value
+                            .as_array()
+                            .map(|a| a.iter().map(convert).collect())
+                            .unwrap_or_default();
+                        out.insert(key.clone(), Value::Array(parts));
+                    }
+                    _ if key.starts_with("x-") => {}
+                    _ => {
+                        out.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+            if out.get("type") == Some(&json!("object"))
+                && !out.contains_key("additionalProperties")
+            {
+                out.insert("additionalProperties".into(), Value::Bool(false));
+            }
+            let out = Value::Object(out);
+            if nullable {
+                json!({ "anyOf": [out, { "type": "null" }] })
+            } else {
+                out
+            }
+        }
+        other => other.clone(),
+    }
+}
+
+struct Schemas {
+    spec: Value,
+    defs: Value,
+}
+
+impl Schemas {
+    fn load() -> Self {
+        let spec = spec();
+        let defs: Map<String, Value> = spec["components"]["schemas"]
+            .as_object()
+            .expect("components.schemas")
+            .iter()
+            .map(|(name, schema)| (name.clone(), convert(schema)))
+            .collect();
+        Schemas {
+            spec,
+            defs: Value::Object(defs),
+        }
+    }
+
+    /// The success schema name of the operation answering `method path`.
+    fn success_schema(&self, method: &str, path: &str) -> Option<(String, String)> {
+        let path = path.strip_prefix("/trade-api/v2").unwrap_or(path);
+        let actual: Vec<&str> = path.split('/').collect();
+        // Prefer templates with fewer parameters (`/orders/queue_positions` over
+        // `/orders/{order_id}`).
+        let mut candidates: Vec<(usize, &String, &Value)> = self.spec["paths"]
+            .as_object()?
+            .iter()
+            .filter_map(|(template, item)| {
+                let parts: Vec<&str> = template.split('/').collect();
+                let matches = parts.len() == actual.len()
+                    && parts
+                        .iter()
+                        .zip(&actual)
+                        .all(|(t, a)| (t.starts_with('{') && t.ends_with('}')) || t == a);
+                matches.then(|| {
+                    (
+                        parts.iter().filter(|p| p.starts_with('{')).count(),
+                        template,
+                        item,
+                    )
+                })
+            })
+            .collect();
+        candidates.sort_by_key(|(params, _, _)| *params);
+        let (_, _, item) = candidates.first()?;
+        let operation = &item[method.to_ascii_lowercase()];
+        let responses = operation["responses"].as_object()?;
+        let (_, response) = responses
+            .iter()
+            .find(|(status, _)| status.starts_with('2'))?;
+        let reference = response["content"]["application/json"]["schema"]["$ref"].as_str()?;
+        Some((
+            operation["operationId"].as_str()?.to_string(),
+            reference
+                .trim_start_matches("#/components/schemas/")
+                .to_string(),
+        ))
+    }
+
+    fn check(&self, schema_name: &str, instance: &Value) -> Vec<String> {
+        let document = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$defs": self.defs,
+            "$ref": format!("#/$defs/{schema_name}"),
+        });
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true)
+            .build(&document)
+            .expect("a valid schema document");
+        validator
+            .iter_errors(instance)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect()
+    }
+}
+
+fn send(
+    addr: SocketAddr,
+    sandbox: &Sandbox,
+    method: &str,
+    target: &str,
+    body: Option<Value>,
+) -> (u16, String) {
+    let path = target.split('?').next().unwrap();
+    let ts = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let signature = SigningKey::from_pem(sandbox.private_key_pem())
+        .unwrap()
+        .sign_request(ts, method, path)
+        .unwrap();
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let request = format!(
+        "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         KALSHI-ACCESS-KEY: {}\r\nKALSHI-ACCESS-TIMESTAMP: {ts}\r\nKALSHI-ACCESS-SIGNATURE: {signature}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        sandbox.key_id(),
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut raw = String::new();
+    let _ = stream.read_to_string(&mut raw);
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, body.to_string())
+}
+
+fn order(ticker: &str, side: &str, price: &str, count: &str) -> Value {
+    json!({
+        "ticker": ticker, "side": side, "price": price, "count": count,
+        "time_in_force": "good_till_canceled", "self_trade_prevention_type": "taker_at_cross",
+    })
+}
+
+#[test]
+fn every_answer_satisfies_the_spec() {
+    let schemas = Schemas::load();
+    let sandbox = Sandbox::start().unwrap();
+    let addr = sandbox.addr();
+    sandbox
+        .create_market(MarketSpec::new(T, "KXSCHEMA-26"))
+        .unwrap();
+    sandbox
+        .create_market(MarketSpec::new("KXSCHEMA-26-T2", "KXSCHEMA-26"))
+        .unwrap();
+    sandbox
+        .add_liquidity(T, Side::Ask, "0.40".parse().unwrap(), "5".parse().unwrap())
+        .unwrap();
+
+    let mut checked_operations = std::collections::BTreeSet::new();
+    let mut checked_errors = std::collections::BTreeSet::new();
+    let mut failures = Vec::new();
+    let mut call = |method: &str, target: &str, body: Option<Value>| -> Value {
+        let (status, text) = send(addr, &sandbox, method, target, body);
+        let path = target.split('?').next().unwrap();
+        if status == 204 {
+            assert!(text.is_empty(), "{method} {target}: 204 with a body");
+            checked_operations.insert(format!("{method} {path} (204)"));
+            return Value::Null;
+        }
+        let value: Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{method} {target}: not JSON ({e}): {text}"));
+        let schema = if (200..300).contains(&status) {
+            let (operation, schema) = schemas
+                .success_schema(method, path)
+                .unwrap_or_else(|| panic!("no spec operation for {method} {path}"));
+            checked_operations.insert(operation);
+            schema
+        } else {
+            checked_errors.insert(format!(
+                "{status} {}",
+                value["code"].as_str().unwrap_or("?")
+            ));
+            assert!(
+                value["code"].is_string() && value["message"].is_string(),
+                "{text}"
+            );
+            "ErrorResponse".to_string()
+        };
+        for error in schemas.check(&schema, &value) {
+            failures.push(format!("{method} {target} ({schema}): {error}\n  {text}"));
+        }
+        value
+    };
+
+    let created = call(
+        "POST",
+        "/trade-api/v2/portfolio/events/orders",
+        Some(order(T, "bid", "0.45", "8")),
+    );
+    let order_id = created["order_id"].as_str().unwrap().to_string();
+    call(
+        "POST",
+        "/trade-api/v2/portfolio/events/orders",
+        Some(order(T, "bid", "0.30", "2")),
+    );
+    let expiring = {
+        let mut o = order("KXSCHEMA-26-T2", "ask", "0.70", "1.50");
+        o["expiration_time"] = json!(4_000_000_000i64);
+        o["client_order_id"] = json!("schema-exp");
+        o
+    };
+    call(
+        "POST",
+        "/trade-api/v2/portfolio/events/orders",
+        Some(expiring),
+    );
+    let batch = call(
+        "POST",
+        "/trade-api/v2/portfolio/events/orders/batched",
+        Some(
+            json!({ "orders": [order(T, "bid", "0.20", "1"), order("NOPE", "bid", "0.20", "1")] }),
+        ),
+    );
+    let batch_id = batch["orders"][0]["order_id"].as_str().unwrap().to_string();
+    call(
+        "POST",
+        &format!("/trade-api/v2/portfolio/events/orders/{order_id}/amend"),
+        Some(json!({ "ticker": T, "side": "bid", "price": "0.44", "count": "9" })),
+    );
+    call(
+        "POST",
+        &format!("/trade-api/v2/portfolio/events/orders/{order_id}/decrease"),
+        Some(json!({ "reduce_by": "1" })),
+    );
+    call(
+        "GET",
+        &format!("/trade-api/v2/portfolio/orders/{order_id}"),
+        None,
+    );
+    call(
+        "GET",
+        &format!("/trade-api/v2/portfolio/orders/{order_id}/queue_position"),
+        None,
+    );
+    call(
+        "GET",
+        "/trade-api/v2/portfolio/orders/queue_positions",
+        None,
+    );
+    call("GET", "/trade-api/v2/portfolio/orders?limit=2", None);
+    call("GET", "/trade-api/v2/portfolio/fills", None);
+    call("GET", "/trade-api/v2/portfolio/balance", None);
+    call(
+        "GET",
+        "/trade-api/v2/portfolio/summary/total_resting_order_value",
+        None,
+    );
+    let group = call(
+        "POST",
+        "/trade-api/v2/portfolio/order_groups/create",
+        Some(json!({ "contracts_limit_fp": "10.00" })),
+    );
+    let group_id = group["order_group_id"].as_str().unwrap().to_string();
+    call("GET", "/trade-api/v2/portfolio/order_groups", None);
+    call(
+        "GET",
+        &format!("/trade-api/v2/portfolio/order_groups/{group_id}"),
+        None,
+    );
+    call(
+        "PUT",
+        &format!("/trade-api/v2/portfolio/order_groups/{group_id}/limit"),
+        Some(json!({ "contracts_limit": 4 })),
+    );
+    call(
+        "PUT",
+        &format!("/trade-api/v2/portfolio/order_groups/{group_id}/trigger"),
+        None,
+    );
+    call(
+        "PUT",
+        &format!("/trade-api/v2/portfolio/order_groups/{group_id}/reset"),
+        None,
+    );
+    call(
+        "DELETE",
+        &format!("/trade-api/v2/portfolio/order_groups/{group_id}"),
+        None,
+    );
+    call(
+        "DELETE",
+        "/trade-api/v2/portfolio/events/orders/batched",
+        Some(json!({ "orders": [{ "order_id": batch_id }, { "order_id": "missing" }] })),
+    );
+    call(
+        "DELETE",
+        &format!("/trade-api/v2/portfolio/events/orders/{order_id}"),
+        None,
+    );
+    call("GET", "/trade-api/v2/portfolio/positions?limit=1", None);
+    sandbox
+        .settle_market(T, kalshi_portfolio::sandbox::MarketResult::Yes)
+        .unwrap();
+    call("GET", "/trade-api/v2/portfolio/settlements", None);
+    call(
+        "GET",
+        "/trade-api/v2/portfolio/positions?settlement_status=all",
+        None,
+    );
+    call("DELETE", "/trade-api/v2/portfolio/events/orders", None);
+
+    // Errors.
+    call(
+        "GET",
+        &format!("/trade-api/v2/portfolio/orders/{order_id}x"),
+        None,
+    );
+    call(
+        "POST",
+        "/trade-api/v2/portfolio/events/orders",
+        Some(order("KXSCHEMA-26-T2", "bid", "1.5", "1")),
+    );
+    call(
+        "POST",
+        "/trade-api/v2/portfolio/events/orders",
+        Some(order("KXSCHEMA-26-T2", "bid", "0.5", "0")),
+    );
+    let mut duplicate = order("KXSCHEMA-26-T2", "bid", "0.10", "1");
+    duplicate["client_order_id"] = json!("schema-exp");
+    call(
+        "POST",
+        "/trade-api/v2/portfolio/events/orders",
+        Some(duplicate),
+    );
+    call("GET", "/trade-api/v2/portfolio/fills?limit=0", None);
+    call("GET", "/trade-api/v2/portfolio/withdrawals", None);
+    sandbox.inject(kalshi_portfolio::sandbox::Fault::rate_limited(1));
+    call("GET", "/trade-api/v2/portfolio/balance", None);
+    let (status, text) = send(
+        addr,
+        &sandbox,
+        "GET",
+        "/trade-api/v2/portfolio/balance?x=1",
+        None,
+    );
+    assert_eq!(status, 200, "{text}");
+
+    assert!(
+        failures.is_empty(),
+        "schema violations:\n{}",
+        failures.join("\n")
+    );
+    for operation in [
+        "GetBalance",
+        "CreateOrderV2",
+        "BatchCreateOrdersV2",
+        "BatchCancelOrdersV2",
+        "CancelOrderV2",
+        "AmendOrderV2",
+        "DecreaseOrderV2",
+        "GetFills",
+        "GetOrders",
+        "GetOrder",
+        "GetOrderQueuePosition",
+        "GetOrderQueuePositions",
+        "GetPositions",
+        "GetSettlements",
+        "GetPortfolioRestingOrderTotalValue",
+        "GetOrderGroups",
+        "GetOrderGroup",
+        "CreateOrderGroup",
+        "UpdateOrderGroupLimit",
+        "TriggerOrderGroup",
+        "ResetOrderGroup",
+        "DeleteOrderGroup",
+    ] {
+        assert!(
+            checked_operations.contains(operation),
+            "{operation} not exercised: {checked_operations:?}"
+        );
+    }
+    for error in [
+        "404 order_not_found",
+        "400 invalid_price",
+        "400 invalid_count",
+        "409 duplicate_client_order_id",
+        "400 invalid_limit",
+        "501 not_implemented",
+        "429 too_many_requests",
+    ] {
+        assert!(
+            checked_errors.contains(error),
+            "{error} not exercised: {checked_errors:?}"
+        );
+    }
+}
+
+#[test]
+fn the_converter_catches_violations() {
+    // The check is not vacuous: wrong types, missing fields and unknown fields fail.
+    let schemas = Schemas::load();
+    let good = json!({ "queue_position_fp": "1.00" });
+    assert!(schemas
+        .check("GetOrderQueuePositionResponse", &good)
+        .is_empty());
+    assert!(!schemas
+        .check("GetOrderQueuePositionResponse", &json!({}))
+        .is_empty());
+    assert!(!schemas
+        .check(
+            "GetOrderQueuePositionResponse",
+            &json!({ "queue_position_fp": 1 })
+        )
+        .is_empty());
+    assert!(!schemas
+        .check(
+            "GetOrderQueuePositionResponse",
+            &json!({ "queue_position_fp": "1.00", "extra": 1 })
+        )
+        .is_empty());
+    // nullable next to a $ref allows null.
+    let item = json!({ "order_id": "x", "reduced_by": "0.00", "error": null, "ts_ms": null });
+    assert!(schemas
+        .check("BatchCancelOrdersV2Response", &json!({ "orders": [item] }))
+        .is_empty());
+    // date-time formats are checked.
+    let mut position = json!({
+        "ticker": "T", "exchange_index": 0, "total_traded_dollars": "0", "position_fp": "0",
+        "market_exposure_dollars": "0", "realized_pnl_dollars": "0", "fees_paid_dollars": "0",
+        "last_updated_ts": "2026-11-25T10:00:00Z",
+    });
+    assert!(schemas.check("MarketPosition", &position).is_empty());
+    position["last_updated_ts"] = json!("yesterday");
+    assert!(!schemas.check("MarketPosition", &position).is_empty());
+}
