@@ -34,6 +34,7 @@
 #![warn(missing_docs)]
 
 mod client;
+pub mod crypto;
 #[cfg(test)]
 mod decode_fuzz;
 pub mod error;

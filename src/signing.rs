@@ -12,20 +12,18 @@
 //! RSA keys sign with RSA-PSS, SHA-256, MGF1-SHA-256 and a 32-byte salt;
 //! Ed25519 keys sign the same text with plain Ed25519.
 //!
-//! This is the only module of the crate that talks to the crypto library
-//! (`ring`). Nothing crypto-specific leaks out of it: [`KeyError`] and
-//! [`SignError`] carry strings, not `ring` types. That keeps the door open to
-//! making the provider selectable later (`aws-lc-rs` exposes the same API as
-//! `ring`), by changing this file alone.
+//! The crypto library is whichever [`crate::crypto`] selects (`ring` or
+//! `aws-lc-rs`, which share this API). Nothing crypto-specific leaks out of this
+//! module: [`KeyError`] and [`SignError`] carry strings, not library types.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::crypto::backend::rand::SystemRandom;
+use crate::crypto::backend::rsa::KeyPair as RsaKeyPair;
+use crate::crypto::backend::signature::{Ed25519KeyPair, RSA_PSS_SHA256};
 use base64::Engine as _;
-use ring::rand::SystemRandom;
-use ring::rsa::KeyPair as RsaKeyPair;
-use ring::signature::{Ed25519KeyPair, RSA_PSS_SHA256};
 use rustls_pki_types::pem::{self, PemObject, SectionKind};
 
 /// Header carrying the API key id.
@@ -393,9 +391,11 @@ impl SigningKey {
         match &self.inner.key {
             KeyPair::Rsa(key) => {
                 let mut buffer = [0u8; MAX_SIGNATURE_LEN];
-                let signature = buffer
-                    .get_mut(..key.public().modulus_len())
-                    .ok_or(SignError::Crypto)?;
+                // The one spelling of the modulus length that ring and aws-lc-rs share;
+                // ring merely prefers `public().modulus_len()`, which aws-lc-rs lacks.
+                #[allow(deprecated)]
+                let length = key.public_modulus_len();
+                let signature = buffer.get_mut(..length).ok_or(SignError::Crypto)?;
                 key.sign(&RSA_PSS_SHA256, &self.inner.rng, message, signature)
                     .map_err(|_| SignError::Crypto)?;
                 Ok(f(signature))

@@ -293,11 +293,11 @@ pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
-/// The TLS setup for every connection: rustls with ring, the same crypto library that
-/// signs, and the operating system's trust store. Nothing is installed process-wide.
+/// The TLS setup for every connection: rustls with the same crypto library that signs
+/// ([`crate::crypto`]), and the operating system's trust store. Nothing is installed process-wide.
 pub(crate) fn tls_config() -> Result<rustls::ClientConfig, Error> {
     use rustls_platform_verifier::BuilderVerifierExt;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(crate::crypto::tls_provider());
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::Config(format!("TLS setup failed: {e}")))?

@@ -2,8 +2,8 @@
 //! requests are verified against (RSA as SubjectPublicKeyInfo or PKCS#1
 //! `RSA PUBLIC KEY` PEM, Ed25519 as SubjectPublicKeyInfo PEM).
 
+use crate::crypto::backend::signature::{self, UnparsedPublicKey};
 use base64::Engine as _;
-use ring::signature::{self, UnparsedPublicKey};
 
 use super::SandboxError;
 
@@ -155,9 +155,9 @@ pub(crate) fn to_pem(label: &str, der: &[u8]) -> String {
 
 /// A fresh Ed25519 key pair: (PKCS#8 private key PEM, public key).
 pub(crate) fn generate_ed25519() -> Result<(String, PublicKey), SandboxError> {
-    use ring::signature::KeyPair as _;
+    use crate::crypto::backend::signature::KeyPair as _;
     let failed = || SandboxError::new(500, "key_generation_failed", "could not generate a key");
-    let rng = ring::rand::SystemRandom::new();
+    let rng = crate::crypto::backend::rand::SystemRandom::new();
     let pkcs8 = signature::Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| failed())?;
     let pair = signature::Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| failed())?;
     let public = PublicKey::Ed25519(pair.public_key().as_ref().to_vec());
