@@ -1,0 +1,1408 @@
+//! Measurement code shared by `benches/client.rs` (criterion) and
+//! `examples/bench_report.rs` (the one-screen report); both include this file with
+//! `#[path]`. See BENCHMARKS.md.
+//!
+//! Everything runs in one process against one canned-response HTTP server on
+//! 127.0.0.1 that this module starts itself ([`Server`]). The server does not verify
+//! signatures, so its cost stays out of the measurement; it runs on one thread of its
+//! own whose CPU clock is read separately and subtracted from the process's CPU time,
+//! so "client CPU" is everything the process spent except answering.
+
+// Each includer uses a different subset.
+#![allow(dead_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::serve::ListenerExt as _;
+use kalshi_portfolio::signing::SigningKey;
+use kalshi_portfolio::{Client, Environment, NewOrder};
+use reqwest::header::{HeaderName, HeaderValue};
+
+// ---------------------------------------------------------------------------------
+// Heap accounting
+// ---------------------------------------------------------------------------------
+
+/// `System`, counting the bytes currently allocated and the peak since the last
+/// [`reset_peak`]. Process-wide: every thread (client, runtime workers, server) counts.
+pub struct CountingAlloc;
+
+static HEAP_CURRENT: AtomicUsize = AtomicUsize::new(0);
+static HEAP_PEAK: AtomicUsize = AtomicUsize::new(0);
+static HEAP_ALLOCS: AtomicU64 = AtomicU64::new(0);
+
+#[global_allocator]
+static ALLOCATOR: CountingAlloc = CountingAlloc;
+
+thread_local! {
+    /// False on threads whose allocations are not the client's (the server's), so
+    /// the peak measures the client alone. Const-initialised with no destructor, so
+    /// reading it from inside the allocator never allocates.
+    static COUNTED: Cell<bool> = const { Cell::new(true) };
+}
+
+/// Leave the calling thread's allocations out of the counts from now on.
+pub fn exclude_this_thread_from_heap_counts() {
+    COUNTED.with(|counted| counted.set(false));
+}
+
+fn counted() -> bool {
+    COUNTED.try_with(Cell::get).unwrap_or(true)
+}
+
+fn heap_grow(bytes: usize) {
+    HEAP_ALLOCS.fetch_add(1, Ordering::Relaxed);
+    let now = HEAP_CURRENT.fetch_add(bytes, Ordering::Relaxed) + bytes;
+    HEAP_PEAK.fetch_max(now, Ordering::Relaxed);
+}
+
+fn heap_shrink(bytes: usize) {
+    HEAP_CURRENT.fetch_sub(bytes, Ordering::Relaxed);
+}
+
+// SAFETY: every call is forwarded to `System` unchanged; the counters are only
+// bookkeeping on the side.
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let ptr = System.alloc(layout);
+        if !ptr.is_null() && counted() {
+            heap_grow(layout.size());
+        }
+        ptr
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let ptr = System.alloc_zeroed(layout);
+        if !ptr.is_null() && counted() {
+            heap_grow(layout.size());
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout);
+        if counted() {
+            heap_shrink(layout.size());
+        }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let new = System.realloc(ptr, layout, new_size);
+        if !new.is_null() && counted() {
+            if new_size >= layout.size() {
+                heap_grow(new_size - layout.size());
+            } else {
+                heap_shrink(layout.size() - new_size);
+            }
+        }
+        new
+    }
+}
+
+/// Start a new peak window; returns the bytes allocated right now (the baseline).
+pub fn reset_peak() -> usize {
+    let now = HEAP_CURRENT.load(Ordering::Relaxed);
+    HEAP_PEAK.store(now, Ordering::Relaxed);
+    now
+}
+
+/// Allocation calls (alloc, alloc_zeroed, growing realloc) on counted threads so far.
+pub fn alloc_calls() -> u64 {
+    HEAP_ALLOCS.load(Ordering::Relaxed)
+}
+
+/// The highest allocated total since [`reset_peak`].
+pub fn peak() -> usize {
+    HEAP_PEAK.load(Ordering::Relaxed)
+}
+
+// ---------------------------------------------------------------------------------
+// CPU clocks
+// ---------------------------------------------------------------------------------
+
+/// User + system CPU time of the whole process (all threads), from `getrusage`.
+pub fn process_cpu() -> Duration {
+    // SAFETY: getrusage only writes into the struct we hand it.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let micros = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
+    Duration::from_micros(micros(usage.ru_utime) + micros(usage.ru_stime))
+}
+
+/// Context switches (voluntary + involuntary) of the whole process so far.
+pub fn context_switches() -> u64 {
+    // SAFETY: getrusage only writes into the struct we hand it.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    (usage.ru_nvcsw + usage.ru_nivcsw) as u64
+}
+
+/// The CPU clock of one thread, readable from any thread while it lives.
+#[derive(Clone, Copy)]
+pub struct ThreadClock(libc::clockid_t);
+
+impl ThreadClock {
+    /// The calling thread's clock.
+    pub fn current() -> ThreadClock {
+        let mut id: libc::clockid_t = 0;
+        // SAFETY: pthread_self is always valid for the calling thread.
+        let rc = unsafe { libc::pthread_getcpuclockid(libc::pthread_self(), &mut id) };
+        assert_eq!(rc, 0, "pthread_getcpuclockid failed");
+        ThreadClock(id)
+    }
+
+    /// CPU time the thread has used so far.
+    pub fn read(&self) -> Duration {
+        // SAFETY: clock_gettime only writes into the struct we hand it.
+        let ts = unsafe {
+            let mut ts: libc::timespec = std::mem::zeroed();
+            libc::clock_gettime(self.0, &mut ts);
+            ts
+        };
+        Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+    }
+}
+
+/// Wall time and client CPU time (process CPU minus the server thread's) of a run.
+#[derive(Clone, Copy, Debug)]
+pub struct Sample {
+    pub wall: Duration,
+    pub cpu: Duration,
+    pub server_cpu: Duration,
+    pub ops: u64,
+    /// Allocation calls outside the server thread.
+    pub allocs: u64,
+    /// Context switches of the whole process (server thread included).
+    pub switches: u64,
+}
+
+impl Sample {
+    pub fn wall_per_op_us(&self) -> f64 {
+        self.wall.as_secs_f64() * 1e6 / self.ops as f64
+    }
+    pub fn cpu_per_op_us(&self) -> f64 {
+        self.cpu.as_secs_f64() * 1e6 / self.ops as f64
+    }
+    pub fn switches_per_op(&self) -> f64 {
+        self.switches as f64 / self.ops as f64
+    }
+    pub fn allocs_per_op(&self) -> f64 {
+        self.allocs as f64 / self.ops as f64
+    }
+    pub fn ops_per_sec(&self) -> f64 {
+        self.ops as f64 / self.wall.as_secs_f64()
+    }
+}
+
+/// Runs `f`, which performs `ops` operations, and measures it.
+pub fn measure(server: &Server, ops: u64, f: impl FnOnce()) -> Sample {
+    let server_before = server.cpu.read();
+    let allocs_before = alloc_calls();
+    let switches_before = context_switches();
+    let cpu_before = process_cpu();
+    let started = Instant::now();
+    f();
+    let wall = started.elapsed();
+    let cpu = process_cpu().saturating_sub(cpu_before);
+    let server_cpu = server.cpu.read().saturating_sub(server_before);
+    let allocs = alloc_calls() - allocs_before;
+    let switches = context_switches() - switches_before;
+    Sample {
+        switches,
+        allocs,
+        wall,
+        cpu: cpu.saturating_sub(server_cpu),
+        server_cpu,
+        ops,
+    }
+}
+
+pub fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// The canned-response server
+// ---------------------------------------------------------------------------------
+
+const BALANCE_BODY: &str = r#"{"balance":1234567,"balance_dollars":"12345.67","portfolio_value":2345678,"updated_ts":1764079200}"#;
+
+const CREATE_ORDER_BODY: &str = r#"{"order_id":"8f1a6d3e-2b4c-4f7a-9e21-6c0d5b7a9f10","fill_count":"0.00","remaining_count":"1.00","ts_ms":1764079200123}"#;
+
+/// Largest fills page the server hands out (Kalshi's maximum limit).
+const MAX_FILLS_LIMIT: usize = 1000;
+
+struct ServerState {
+    connections: AtomicU64,
+    fills_total: AtomicUsize,
+    /// 1000 distinct fill objects as JSON; page items cycle through them.
+    fills: Vec<String>,
+}
+
+/// A realistic fill object, shaped like Kalshi's (and decodable into
+/// `kalshi_portfolio::types::Fill`).
+fn fill_json(i: usize) -> String {
+    let (book_side, outcome_side, action) = match i % 4 {
+        0 => ("bid", "yes", "buy"),
+        1 => ("ask", "yes", "sell"),
+        2 => ("ask", "no", "buy"),
+        _ => ("bid", "no", "sell"),
+    };
+    let yes_cents = 1 + (i * 37) % 98;
+    let ts = 1_764_000_000 + i as i64 * 7;
+    let seconds = ts % 86_400;
+    format!(
+        concat!(
+            r#"{{"fill_id":"fill-{i:08x}-6b1e-4c0a-9d4f-{i:012x}","#,
+            r#""trade_id":"trade-{i:08x}-2c77-45d1-b8a0-{i:012x}","#,
+            r#""order_id":"order-{o:08x}-8e51-4f3b-a6c2-{o:012x}","#,
+            r#""ticker":"KXHIGHNY-25NOV26-T{t}","market_ticker":"KXHIGHNY-25NOV26-T{t}","#,
+            r#""book_side":"{book_side}","outcome_side":"{outcome_side}","action":"{action}","side":"{outcome_side}","#,
+            r#""count_fp":"{count}.00","yes_price_dollars":"0.{yes:02}00","no_price_dollars":"0.{no:02}00","#,
+            r#""fee_cost":"0.{fee:04}","is_taker":{taker},"#,
+            r#""created_time":"2026-11-24T{h:02}:{m:02}:{s:02}.{ms:03}Z","ts":{ts},"#,
+            r#""exchange_index":0,"subaccount_number":0}}"#
+        ),
+        i = i,
+        o = i / 3,
+        t = 50 + i % 20,
+        book_side = book_side,
+        outcome_side = outcome_side,
+        action = action,
+        count = 1 + i % 25,
+        yes = yes_cents,
+        no = 100 - yes_cents,
+        fee = (i * 13) % 700,
+        taker = i.is_multiple_of(3),
+        h = seconds / 3600,
+        m = seconds / 60 % 60,
+        s = seconds % 60,
+        ms = i % 1000,
+        ts = ts,
+    )
+}
+
+#[derive(serde::Deserialize)]
+struct FillsQuery {
+    cursor: Option<String>,
+    limit: Option<usize>,
+}
+
+/// The canned-response server: one thread, one current-thread tokio runtime, axum.
+pub struct Server {
+    /// `http://127.0.0.1:PORT/trade-api/v2`
+    pub base_url: String,
+    state: Arc<ServerState>,
+    /// The server thread's CPU clock.
+    pub cpu: ThreadClock,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    pub fn start() -> Server {
+        let state = Arc::new(ServerState {
+            connections: AtomicU64::new(0),
+            fills_total: AtomicUsize::new(10_000),
+            fills: (0..MAX_FILLS_LIMIT).map(fill_json).collect(),
+        });
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let server_state = state.clone();
+        let thread = std::thread::Builder::new()
+            .name("bench-server".into())
+            .spawn(move || {
+                exclude_this_thread_from_heap_counts();
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("server runtime");
+                runtime.block_on(async move {
+                    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                        .await
+                        .expect("bind 127.0.0.1");
+                    let addr = listener.local_addr().expect("local addr");
+                    let counted = server_state.clone();
+                    let listener = listener.tap_io(move |tcp| {
+                        let _ = tcp.set_nodelay(true);
+                        counted.connections.fetch_add(1, Ordering::Relaxed);
+                    });
+                    let app = router(server_state);
+                    ready_tx
+                        .send((addr, ThreadClock::current()))
+                        .expect("report ready");
+                    tokio::select! {
+                        result = axum::serve(listener, app) => result.expect("server"),
+                        _ = stop_rx => {}
+                    }
+                });
+                // Dropping the runtime here cancels the connection tasks.
+            })
+            .expect("spawn server thread");
+        let (addr, cpu) = ready_rx.recv().expect("server started");
+        Server {
+            base_url: format!("http://{addr}/trade-api/v2"),
+            state,
+            cpu,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// TCP connections accepted so far.
+    pub fn connections(&self) -> u64 {
+        self.state.connections.load(Ordering::Relaxed)
+    }
+
+    /// How many fills `GET /portfolio/fills` walks through in all.
+    pub fn set_fills_total(&self, total: usize) {
+        self.state.fills_total.store(total, Ordering::Relaxed);
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn router(state: Arc<ServerState>) -> axum::Router {
+    use axum::extract::{Query, State};
+    use axum::http::header::CONTENT_TYPE;
+    use axum::routing::{get, post};
+
+    const JSON: [(axum::http::HeaderName, &str); 1] = [(CONTENT_TYPE, "application/json")];
+
+    axum::Router::new()
+        .route(
+            "/trade-api/v2/portfolio/balance",
+            get(|| async { (JSON, BALANCE_BODY) }),
+        )
+        .route(
+            "/trade-api/v2/portfolio/events/orders",
+            // Read the body so the connection stays reusable; never look at it.
+            post(|_body: axum::body::Bytes| async {
+                (axum::http::StatusCode::CREATED, JSON, CREATE_ORDER_BODY)
+            }),
+        )
+        .route(
+            "/trade-api/v2/portfolio/fills",
+            get(
+                |State(state): State<Arc<ServerState>>, Query(query): Query<FillsQuery>| async move {
+                    (JSON, fills_page(&state, &query))
+                },
+            ),
+        )
+        .with_state(state)
+}
+
+/// One page: cursor = offset of its first fill; Kalshi's default limit is 100.
+fn fills_page(state: &ServerState, query: &FillsQuery) -> String {
+    let total = state.fills_total.load(Ordering::Relaxed);
+    let start = query
+        .cursor
+        .as_deref()
+        .and_then(|c| c.parse::<usize>().ok())
+        .unwrap_or(0)
+        .min(total);
+    let limit = query.limit.unwrap_or(100).clamp(1, MAX_FILLS_LIMIT);
+    let end = (start + limit).min(total);
+    let mut body = String::with_capacity(64 + (end - start) * 640);
+    body.push_str(r#"{"fills":["#);
+    for i in start..end {
+        if i > start {
+            body.push(',');
+        }
+        body.push_str(&state.fills[i % MAX_FILLS_LIMIT]);
+    }
+    body.push_str(r#"],"cursor":""#);
+    if end < total {
+        body.push_str(&end.to_string());
+    }
+    body.push_str(r#""}"#);
+    body
+}
+
+// ---------------------------------------------------------------------------------
+// Keys and clients
+// ---------------------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    Rsa,
+    Ed25519,
+}
+
+impl Key {
+    pub fn label(self) -> &'static str {
+        match self {
+            Key::Rsa => "RSA-2048 PSS",
+            Key::Ed25519 => "Ed25519",
+        }
+    }
+
+    pub fn path(self) -> PathBuf {
+        let file = match self {
+            Key::Rsa => "rsa-pkcs1.pem",
+            Key::Ed25519 => "ed25519-pkcs8.pem",
+        };
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/keys")
+            .join(file)
+    }
+
+    pub fn load(self) -> SigningKey {
+        SigningKey::from_pem_file(&self.path()).expect("fixture key loads")
+    }
+}
+
+pub const KEY_ID: &str = "bench-0f3c2a9e-key-id";
+pub const BALANCE_PATH: &str = "/trade-api/v2/portfolio/balance";
+
+/// The facade, pointed at the server.
+pub fn facade(server: &Server, key: Key) -> Client {
+    Client::builder()
+        .environment(Environment::Custom(server.base_url.clone()))
+        .api_key_id(KEY_ID)
+        .private_key_file(key.path())
+        .build()
+        .expect("client builds")
+}
+
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// One signature over a balance request, as the client makes it.
+pub fn sign_once(key: &SigningKey) -> String {
+    key.sign_request(now_ms(), "GET", BALANCE_PATH)
+        .expect("signs")
+}
+
+// ---------------------------------------------------------------------------------
+// The hand-written baseline
+// ---------------------------------------------------------------------------------
+
+/// What the baseline decodes a balance into (handwritten; same field types as the
+/// generated `GetBalanceResponse`, so both pay the same decoding work).
+#[derive(serde::Deserialize, Debug)]
+pub struct BaselineBalance {
+    pub balance: i64,
+    pub balance_dollars: kalshi_portfolio::Dollars,
+    pub portfolio_value: i64,
+    pub updated_ts: i64,
+}
+
+const KEY_HEADER: HeaderName = HeaderName::from_static("kalshi-access-key");
+const TIMESTAMP_HEADER: HeaderName = HeaderName::from_static("kalshi-access-timestamp");
+const SIGNATURE_HEADER: HeaderName = HeaderName::from_static("kalshi-access-signature");
+
+struct BaselineCore {
+    http: reqwest::Client,
+    base: String,
+    key_id: HeaderValue,
+    key: SigningKey,
+}
+
+impl BaselineCore {
+    /// Build the URL, sign inline, set the three headers, send, decode.
+    async fn get_balance(&self) -> Result<BaselineBalance, String> {
+        let mut request = self
+            .http
+            .get(format!("{}/portfolio/balance", self.base))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let timestamp = now_ms();
+        let signature = self
+            .key
+            .sign_request(timestamp, "GET", request.url().path())
+            .map_err(|e| e.to_string())?;
+        let headers = request.headers_mut();
+        headers.insert(KEY_HEADER, self.key_id.clone());
+        headers.insert(TIMESTAMP_HEADER, HeaderValue::from(timestamp));
+        headers.insert(
+            SIGNATURE_HEADER,
+            HeaderValue::from_str(&signature).map_err(|e| e.to_string())?,
+        );
+        let response = self
+            .http
+            .execute(request)
+            .await
+            .map_err(|e| e.to_string())?;
+        if !response.status().is_success() {
+            return Err(format!("status {}", response.status()));
+        }
+        let body = response.bytes().await.map_err(|e| e.to_string())?;
+        serde_json::from_slice(&body).map_err(|e| e.to_string())
+    }
+}
+
+/// How the baseline turns its async reqwest call into a blocking one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BaselineModel {
+    /// The facade's model: a multi-thread runtime with the facade's worker count
+    /// (available parallelism, 1 to 4); the call is spawned onto it and the caller
+    /// waits on a channel. Works from any thread and inside another runtime, like
+    /// the facade. The reference for the 1.05x target.
+    Workers,
+    /// As `Workers` with one worker thread (close to reqwest::blocking's model of one
+    /// background thread). Information.
+    OneWorker,
+    /// `Runtime::block_on` of a multi-thread runtime from the calling thread: the
+    /// future runs on the caller, the workers only drive I/O. Panics when called
+    /// inside another runtime. Information.
+    BlockOnWorkers,
+    /// A current-thread runtime the calling thread blocks on: the cheapest blocking
+    /// client, but it panics inside another runtime and serialises callers.
+    /// Information: the floor.
+    CallerThread,
+}
+
+impl BaselineModel {
+    pub const ALL: [BaselineModel; 4] = [
+        BaselineModel::Workers,
+        BaselineModel::OneWorker,
+        BaselineModel::BlockOnWorkers,
+        BaselineModel::CallerThread,
+    ];
+
+    /// Short name for benchmark ids.
+    pub fn id(self) -> &'static str {
+        match self {
+            BaselineModel::Workers => "baseline_workers",
+            BaselineModel::OneWorker => "baseline_one_worker",
+            BaselineModel::BlockOnWorkers => "baseline_block_on_workers",
+            BaselineModel::CallerThread => "baseline_caller_thread",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            BaselineModel::Workers => "spawn+chan, N workers",
+            BaselineModel::OneWorker => "spawn+chan, 1 worker",
+            BaselineModel::BlockOnWorkers => "block_on, N workers",
+            BaselineModel::CallerThread => "current-thread block_on",
+        }
+    }
+}
+
+/// The worker count the facade's runtime uses.
+pub fn facade_workers() -> usize {
+    std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 4)
+}
+
+/// rustls's provider from the crypto library the crate was built with (the
+/// baseline signs with the crate's `SigningKey`, so it uses that library too).
+fn tls_provider() -> rustls::crypto::CryptoProvider {
+    #[cfg(feature = "aws-lc-rs")]
+    {
+        rustls::crypto::aws_lc_rs::default_provider()
+    }
+    #[cfg(not(feature = "aws-lc-rs"))]
+    {
+        rustls::crypto::ring::default_provider()
+    }
+}
+
+/// A blocking, hand-written Kalshi balance client: no generated code.
+pub struct Baseline {
+    core: Arc<BaselineCore>,
+    runtime: tokio::runtime::Runtime,
+    model: BaselineModel,
+}
+
+impl Baseline {
+    pub fn new(server: &Server, key: Key, model: BaselineModel) -> Baseline {
+        // Same reqwest setup as the facade (timeouts, nodelay, user agent). reqwest is
+        // built without a default TLS provider, so give it the crate's crypto library
+        // with no roots: the server is plain http anyway.
+        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(tls_provider()))
+            .with_safe_default_protocol_versions()
+            .expect("tls versions")
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth();
+        let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .user_agent("bench-baseline/0 (rust; blocking)")
+            .timeout(Duration::from_secs(30))
+            .connect_timeout(Duration::from_secs(10))
+            .tcp_nodelay(true)
+            .build()
+            .expect("reqwest client");
+        let multi = |workers: usize| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(workers)
+                .enable_all()
+                .build()
+        };
+        let runtime = match model {
+            BaselineModel::Workers | BaselineModel::BlockOnWorkers => multi(facade_workers()),
+            BaselineModel::OneWorker => multi(1),
+            BaselineModel::CallerThread => tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build(),
+        }
+        .expect("baseline runtime");
+        Baseline {
+            core: Arc::new(BaselineCore {
+                http,
+                base: server.base_url.clone(),
+                key_id: HeaderValue::from_static(KEY_ID),
+                key: key.load(),
+            }),
+            runtime,
+            model,
+        }
+    }
+
+    pub fn get_balance(&self) -> Result<BaselineBalance, String> {
+        match self.model {
+            BaselineModel::CallerThread | BaselineModel::BlockOnWorkers => {
+                self.runtime.block_on(self.core.get_balance())
+            }
+            BaselineModel::Workers | BaselineModel::OneWorker => {
+                let core = self.core.clone();
+                let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+                self.runtime.spawn(async move {
+                    let _ = sender.send(core.get_balance().await);
+                });
+                receiver
+                    .recv()
+                    .unwrap_or_else(|_| Err("runtime stopped".into()))
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// The measurements
+// ---------------------------------------------------------------------------------
+
+/// How much work each measurement does. `Scale::report()` keeps the whole report
+/// under ~2 minutes on 2 cores in release; `quick` is for smoke runs.
+#[derive(Clone, Copy, Debug)]
+pub struct Scale {
+    pub rounds: usize,
+    pub sign_iters: [u64; 2],
+    pub balance_calls: [u64; 2],
+    pub orders: u64,
+    pub thread_calls: [u64; 2],
+    pub connection_calls: u64,
+    pub fills: [usize; 2],
+    /// Pages each fills walk series covers (the walk is repeated to reach it).
+    pub fill_pages: usize,
+}
+
+impl Scale {
+    pub fn report() -> Scale {
+        Scale {
+            rounds: 9,
+            sign_iters: [400, 4_000],
+            balance_calls: [250, 1_000],
+            orders: 500,
+            thread_calls: [400, 2_000],
+            connection_calls: 2_000,
+            fills: [10_000, 100_000],
+            fill_pages: 1_000,
+        }
+    }
+
+    pub fn quick() -> Scale {
+        Scale {
+            rounds: 3,
+            sign_iters: [20, 200],
+            balance_calls: [20, 100],
+            orders: 50,
+            thread_calls: [20, 100],
+            connection_calls: 2_000,
+            fills: [1_000, 10_000],
+            fill_pages: 100,
+        }
+    }
+
+    fn index(key: Key) -> usize {
+        match key {
+            Key::Rsa => 0,
+            Key::Ed25519 => 1,
+        }
+    }
+}
+
+/// µs per `sign_request`, median of `rounds` runs.
+pub fn sign_cost_us(key: Key, iters: u64, rounds: usize) -> f64 {
+    let key = key.load();
+    let mut per_op: Vec<f64> = (0..rounds)
+        .map(|_| {
+            let started = Instant::now();
+            for _ in 0..iters {
+                black_box(sign_once(black_box(&key)));
+            }
+            started.elapsed().as_secs_f64() * 1e6 / iters as f64
+        })
+        .collect();
+    median(&mut per_op)
+}
+
+/// Per-request cost of one contender: medians over the interleaved rounds.
+#[derive(Clone, Copy, Debug)]
+pub struct Cost {
+    pub cpu_us: f64,
+    pub wall_us: f64,
+    pub allocs: f64,
+    pub switches: f64,
+    /// Median over rounds of facade CPU / this contender's CPU, same round.
+    pub facade_ratio: f64,
+}
+
+/// The facade vs every [`BaselineModel`], interleaved round by round.
+#[derive(Clone, Debug)]
+pub struct Comparison {
+    pub facade: Cost,
+    /// In [`BaselineModel::ALL`] order.
+    pub baselines: Vec<(BaselineModel, Cost)>,
+    /// Server CPU per request (subtracted from the above).
+    pub server_cpu_us: f64,
+}
+
+impl Comparison {
+    pub fn baseline(&self, model: BaselineModel) -> Cost {
+        self.baselines
+            .iter()
+            .find(|(m, _)| *m == model)
+            .map(|(_, cost)| *cost)
+            .expect("every model is measured")
+    }
+}
+
+pub fn compare_get_balance(server: &Server, key: Key, calls: u64, rounds: usize) -> Comparison {
+    let client = facade(server, key);
+    let baselines: Vec<Baseline> = BaselineModel::ALL
+        .iter()
+        .map(|&model| Baseline::new(server, key, model))
+        .collect();
+    let contenders = 1 + baselines.len();
+    let call = |which: usize| {
+        if which == 0 {
+            black_box(client.get_balance().expect("facade get_balance"));
+        } else {
+            black_box(
+                baselines[which - 1]
+                    .get_balance()
+                    .expect("baseline get_balance"),
+            );
+        }
+    };
+    // Warm up: open each one's connection, fault in the code paths.
+    for _ in 0..20 {
+        (0..contenders).for_each(call);
+    }
+    let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); contenders];
+    for round in 0..rounds {
+        // Rotate the order so no contender always runs first or last.
+        for slot in 0..contenders {
+            let which = (round + slot) % contenders;
+            let sample = measure(server, calls, || (0..calls).for_each(|_| call(which)));
+            samples[which].push(sample);
+        }
+    }
+    let cost = |which: usize| {
+        let of =
+            |f: fn(&Sample) -> f64| median(&mut samples[which].iter().map(f).collect::<Vec<_>>());
+        Cost {
+            cpu_us: of(Sample::cpu_per_op_us),
+            wall_us: of(Sample::wall_per_op_us),
+            allocs: of(Sample::allocs_per_op),
+            switches: of(Sample::switches_per_op),
+            facade_ratio: median(
+                &mut samples[0]
+                    .iter()
+                    .zip(&samples[which])
+                    .map(|(f, b)| f.cpu_per_op_us() / b.cpu_per_op_us())
+                    .collect::<Vec<_>>(),
+            ),
+        }
+    };
+    let server_cpu_us = median(
+        &mut samples
+            .iter()
+            .flatten()
+            .map(|s| s.server_cpu.as_secs_f64() * 1e6 / s.ops as f64)
+            .collect::<Vec<_>>(),
+    );
+    Comparison {
+        facade: cost(0),
+        baselines: BaselineModel::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, &model)| (model, cost(i + 1)))
+            .collect(),
+        server_cpu_us,
+    }
+}
+
+/// Walk `total` fills with `get_fills().limit(200).iter()`.
+#[derive(Clone, Debug)]
+pub struct Walk {
+    pub total: usize,
+    pub items: usize,
+    pub sample: Sample,
+    /// Peak heap above what was allocated when the walk started, in bytes.
+    pub peak_bytes: usize,
+    /// The same peak for each page's window (fetching it, then consuming its items).
+    pub page_peaks: Vec<usize>,
+}
+
+/// The `p` quantile (0 to 1) of `values`.
+pub fn quantile(values: &[usize], p: f64) -> usize {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable();
+    match sorted.len() {
+        0 => 0,
+        n => sorted[((n - 1) as f64 * p).round() as usize],
+    }
+}
+
+/// Start a new peak window without moving the baseline.
+fn restart_peak_window() {
+    HEAP_PEAK.store(HEAP_CURRENT.load(Ordering::Relaxed), Ordering::Relaxed);
+}
+
+pub fn walk_fills(server: &Server, client: &Client, total: usize) -> Walk {
+    const PAGE: usize = 200;
+    server.set_fills_total(total);
+    let mut items = 0usize;
+    let mut contracts = 0i64;
+    // Allocated before the baseline is taken, and never grown.
+    let mut page_peaks = Vec::with_capacity(total / PAGE + 2);
+    let base = reset_peak();
+    let sample = measure(server, total as u64, || {
+        for fill in client.get_fills().limit(PAGE as u64).iter() {
+            let fill = fill.expect("fill");
+            // Touch the item as a reconciliation job would.
+            contracts += i64::from(fill.is_taker) + fill.ticker.len() as i64;
+            items += 1;
+            if items.is_multiple_of(PAGE) && page_peaks.len() < page_peaks.capacity() {
+                page_peaks.push(peak().saturating_sub(base));
+                restart_peak_window();
+            }
+        }
+    });
+    let last = peak().saturating_sub(base);
+    if !items.is_multiple_of(PAGE) && page_peaks.len() < page_peaks.capacity() {
+        page_peaks.push(last);
+    }
+    let peak_bytes = page_peaks.iter().copied().max().unwrap_or(0).max(last);
+    black_box(contracts);
+    Walk {
+        total,
+        items,
+        sample,
+        peak_bytes,
+        page_peaks,
+    }
+}
+
+pub fn new_order() -> NewOrder {
+    NewOrder::new("KXHIGHNY-25NOV26-T60")
+        .buy_yes()
+        .price("0.56")
+        .count(1)
+}
+
+pub fn create_orders(server: &Server, client: &Client, orders: u64) -> Sample {
+    black_box(client.create_order(&new_order()).expect("create_order"));
+    measure(server, orders, || {
+        for _ in 0..orders {
+            black_box(client.create_order(&new_order()).expect("create_order"));
+        }
+    })
+}
+
+/// `threads` threads sharing clones of one client, `calls` get_balance each.
+pub fn threaded(server: &Server, client: &Client, threads: usize, calls: u64) -> Sample {
+    threaded_calls(server, threads, calls, &|| {
+        black_box(client.get_balance().expect("get_balance"));
+    })
+}
+
+/// `threads` threads sharing one baseline client, `calls` get_balance each.
+pub fn threaded_baseline(
+    server: &Server,
+    baseline: &Baseline,
+    threads: usize,
+    calls: u64,
+) -> Sample {
+    threaded_calls(server, threads, calls, &|| {
+        black_box(baseline.get_balance().expect("get_balance"));
+    })
+}
+
+/// Each of `threads` threads makes one warm call, then (timed) `calls` calls.
+fn threaded_calls(server: &Server, threads: usize, calls: u64, call: &(dyn Fn() + Sync)) -> Sample {
+    let barrier = std::sync::Barrier::new(threads + 1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    // One warm call per thread so the pool holds a connection for each.
+                    call();
+                    barrier.wait();
+                    barrier.wait();
+                    (0..calls).for_each(|_| call());
+                })
+            })
+            .collect();
+        barrier.wait();
+        measure(server, calls * threads as u64, || {
+            barrier.wait();
+            for handle in handles {
+                handle.join().expect("worker thread");
+            }
+        })
+    })
+}
+
+/// µs per call of the 2xx "is this body an error object?" probe the facade runs on
+/// every small successful answer (src/transport.rs `flag_error_in_success`), rebuilt
+/// from its public parts: clone the response headers, wrap the body in a new
+/// `http::Response`, parse the body into a `serde_json::Value`, and convert back to a
+/// `reqwest::Response` (which parses a placeholder URL). Reading the body is not
+/// included. Median of 5.
+pub fn error_probe_cost_us(iters: u64) -> f64 {
+    use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, DATE};
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(BALANCE_BODY.len()));
+    headers.insert(
+        DATE,
+        HeaderValue::from_static("Wed, 25 Nov 2026 15:00:00 GMT"),
+    );
+    let body: &'static [u8] = BALANCE_BODY.as_bytes();
+    let mut runs: Vec<f64> = (0..5)
+        .map(|_| {
+            let started = Instant::now();
+            for _ in 0..iters {
+                let cloned = black_box(&headers).clone();
+                let mut rebuilt = http::Response::new(black_box(body));
+                *rebuilt.headers_mut() = cloned;
+                let value: serde_json::Value =
+                    serde_json::from_slice(black_box(body)).expect("json");
+                *rebuilt.status_mut() = http::StatusCode::OK;
+                black_box(value.get("error").is_some());
+                black_box(reqwest::Response::from(rebuilt));
+            }
+            started.elapsed().as_secs_f64() * 1e6 / iters as f64
+        })
+        .collect();
+    median(&mut runs)
+}
+
+/// TCP connections the server accepted for `calls` sequential get_balance calls of a
+/// fresh client.
+pub fn connections_for(server: &Server, key: Key, calls: u64) -> u64 {
+    let client = facade(server, key);
+    let before = server.connections();
+    for _ in 0..calls {
+        black_box(client.get_balance().expect("get_balance"));
+    }
+    server.connections() - before
+}
+
+// ---------------------------------------------------------------------------------
+// The report
+// ---------------------------------------------------------------------------------
+
+/// Targets the report checks.
+pub const MAX_FACADE_RATIO: f64 = 1.05;
+pub const MAX_PEAK_GROWTH: f64 = 1.10;
+/// Kalshi's official Python SDK, RSA, on this kind of machine (signed GETs/s).
+pub const PYTHON_SDK_RPS: f64 = 1_606.0;
+
+/// A fill with plain field types (strings for enums, money and times): the cheapest
+/// decode of the same JSON, for comparison with the generated `Fill`.
+#[derive(serde::Deserialize)]
+struct PlainFill {
+    action: Option<String>,
+    book_side: String,
+    count_fp: String,
+    created_time: Option<String>,
+    exchange_index: i64,
+    fee_cost: String,
+    fill_id: String,
+    is_taker: bool,
+    market_ticker: String,
+    no_price_dollars: String,
+    order_id: String,
+    outcome_side: String,
+    side: Option<String>,
+    subaccount_number: Option<i64>,
+    ticker: String,
+    trade_id: String,
+    ts: Option<i64>,
+    yes_price_dollars: String,
+}
+
+#[derive(serde::Deserialize)]
+struct PlainFills {
+    fills: Vec<PlainFill>,
+    cursor: String,
+}
+
+/// µs to decode one 200-fill page (generated types, plain types), median of 5.
+pub fn decode_fills_page_us(server: &Server, iters: u64) -> (f64, f64) {
+    let body = fills_page(
+        &server.state,
+        &FillsQuery {
+            cursor: Some("0".into()),
+            limit: Some(200),
+        },
+    );
+    let time = |f: &dyn Fn()| {
+        let mut runs: Vec<f64> = (0..5)
+            .map(|_| {
+                let started = Instant::now();
+                (0..iters).for_each(|_| f());
+                started.elapsed().as_secs_f64() * 1e6 / iters as f64
+            })
+            .collect();
+        median(&mut runs)
+    };
+    let generated = time(&|| {
+        let page: kalshi_portfolio::types::GetFillsResponse =
+            serde_json::from_str(black_box(&body)).expect("generated decode");
+        assert_eq!(page.fills.len(), 200);
+        black_box(page);
+    });
+    let plain = time(&|| {
+        let page: PlainFills = serde_json::from_str(black_box(&body)).expect("plain decode");
+        assert_eq!(page.fills.len(), 200);
+        black_box((page.fills, page.cursor));
+    });
+    (generated, plain)
+}
+
+/// Runs every measurement and returns the report's lines.
+pub fn report(scale: Scale, provider: &str, mut progress: impl FnMut(&str)) -> Vec<String> {
+    let started = Instant::now();
+    let server = Server::start();
+    let mut out = Vec::new();
+    let mut checks: Vec<(bool, String)> = Vec::new();
+    let keys = [Key::Rsa, Key::Ed25519];
+
+    out.push(format!(
+        "kalshi-portfolio bench report | crypto: {provider} | {} cores, runtime workers {} | \
+         canned server on 127.0.0.1, 1 thread",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        facade_workers()
+    ));
+
+    progress("signing");
+    let sign: Vec<f64> = keys
+        .iter()
+        .map(|&k| sign_cost_us(k, scale.sign_iters[Scale::index(k)], 5))
+        .collect();
+    out.push(format!(
+        "sign_request: RSA-2048 PSS {:.1} µs, Ed25519 {:.1} µs (median of 5)",
+        sign[0], sign[1]
+    ));
+
+    out.push(format!(
+        "get_balance, sequential: client CPU / wall µs per request (CPU = process - server \
+         thread), medians of {} interleaved rounds",
+        scale.rounds
+    ));
+    out.push(format!(
+        "  {:<28}{:>22}{:>22}",
+        "contender", "RSA-2048 PSS", "Ed25519"
+    ));
+    let mut comparisons = Vec::new();
+    for &key in &keys {
+        progress(&format!("get_balance {}", key.label()));
+        comparisons.push(compare_get_balance(
+            &server,
+            key,
+            scale.balance_calls[Scale::index(key)],
+            scale.rounds,
+        ));
+    }
+    let cell = |c: &Cost, ratio: bool| {
+        if ratio {
+            format!(
+                "{:>6.0}/{:>5.0} {:>5.2}x",
+                c.cpu_us, c.wall_us, c.facade_ratio
+            )
+        } else {
+            format!("{:>6.0}/{:>5.0}       ", c.cpu_us, c.wall_us)
+        }
+    };
+    out.push(format!(
+        "  {:<28}{:>22}{:>22}",
+        "facade (Client::get_balance)",
+        cell(&comparisons[0].facade, false),
+        cell(&comparisons[1].facade, false)
+    ));
+    for model in BaselineModel::ALL {
+        let name = if model == BaselineModel::Workers {
+            format!("base: {} *", model.label())
+        } else {
+            format!("base: {}", model.label())
+        };
+        out.push(format!(
+            "  {:<28}{:>22}{:>22}",
+            name,
+            cell(&comparisons[0].baseline(model), true),
+            cell(&comparisons[1].baseline(model), true)
+        ));
+    }
+    out.push(format!(
+        "  (x = facade CPU / that baseline's; * = the facade's runtime model, the target's \
+         reference; server {:.0}/{:.0} µs per request not counted)",
+        comparisons[0].server_cpu_us, comparisons[1].server_cpu_us
+    ));
+    out.push(format!(
+        "  per request, RSA / Ed25519: heap allocations facade {:.0} / {:.0}, baseline * {:.0} / {:.0}; \
+         context switches facade {:.1} / {:.1}, baseline * {:.1} / {:.1}",
+        comparisons[0].facade.allocs,
+        comparisons[1].facade.allocs,
+        comparisons[0].baseline(BaselineModel::Workers).allocs,
+        comparisons[1].baseline(BaselineModel::Workers).allocs,
+        comparisons[0].facade.switches,
+        comparisons[1].facade.switches,
+        comparisons[0].baseline(BaselineModel::Workers).switches,
+        comparisons[1].baseline(BaselineModel::Workers).switches,
+    ));
+    out.push(format!(
+        "  facade extra per small 2xx answer, the error-object probe (header clone, \
+         JSON Value parse, Response rebuild), in isolation: {:.2} µs",
+        error_probe_cost_us(20_000)
+    ));
+    for (key, c) in keys.iter().zip(&comparisons) {
+        let ratio = c.baseline(BaselineModel::Workers).facade_ratio;
+        checks.push((
+            ratio <= MAX_FACADE_RATIO,
+            format!(
+                "facade CPU/request <= {MAX_FACADE_RATIO:.2}x hand-written baseline, {}: {ratio:.3}x",
+                key.label()
+            ),
+        ));
+    }
+
+    progress("fills");
+    let client = facade(&server, Key::Rsa);
+    // Warm walk (not reported): first-use allocations (connection buffers, lazily
+    // initialised statics) would otherwise count against the first walk only.
+    walk_fills(&server, &client, scale.fills[0]);
+    // A page's transient footprint depends on how its body arrives (one chunk, or
+    // several that are joined; whether hyper's read buffer is reused or replaced),
+    // so a walk's peak is the worst page it met. Give both walks the same number of
+    // pages to meet it: repeat each until ~`fill_pages` pages; report the max peak
+    // and the median run's throughput.
+    let mut walks: Vec<(Walk, usize, usize)> = Vec::new();
+    for &total in &scale.fills {
+        let runs = (scale.fill_pages * 200 / total).max(1);
+        let series: Vec<Walk> = (0..runs)
+            .map(|_| walk_fills(&server, &client, total))
+            .collect();
+        let of = |f: fn(&Sample) -> f64| {
+            median(&mut series.iter().map(|w| f(&w.sample)).collect::<Vec<_>>())
+        };
+        let worst = series
+            .iter()
+            .max_by_key(|w| w.peak_bytes)
+            .expect("at least one walk")
+            .clone();
+        let pages: Vec<usize> = series
+            .iter()
+            .flat_map(|w| w.page_peaks.iter().copied())
+            .collect();
+        let (p50, p90) = (quantile(&pages, 0.5), quantile(&pages, 0.9));
+        let (rate, cpu, allocs) = (
+            of(Sample::ops_per_sec),
+            of(Sample::cpu_per_op_us),
+            of(Sample::allocs_per_op),
+        );
+        out.push(format!(
+            "get_fills().limit(200).iter() {:>6} fills x{runs:<2}: {rate:>6.0} items/s, CPU \
+             {cpu:.2} µs/item, {allocs:.1} allocs/item",
+            worst.items,
+        ));
+        out.push(format!(
+            "  peak heap {:.0} KiB; per page ({} pages) p50 {:.0} KiB, p90 {:.0} KiB",
+            worst.peak_bytes as f64 / 1024.0,
+            pages.len(),
+            p50 as f64 / 1024.0,
+            p90 as f64 / 1024.0
+        ));
+        walks.push((worst, p90, runs));
+    }
+    let p90s: Vec<usize> = walks.iter().map(|w| w.1).collect();
+    let walks: Vec<Walk> = walks.into_iter().map(|w| w.0).collect();
+    let page_body = fills_page(
+        &server.state,
+        &FillsQuery {
+            cursor: Some("0".into()),
+            limit: Some(200),
+        },
+    )
+    .len();
+    out.push(format!(
+        "  one page: {:.0} KiB of JSON; 200 x size_of::<types::Fill>() = {:.0} KiB of Vec buffer",
+        page_body as f64 / 1024.0,
+        (200 * std::mem::size_of::<kalshi_portfolio::types::Fill>()) as f64 / 1024.0
+    ));
+    let (generated_us, plain_us) = decode_fills_page_us(&server, 50);
+    out.push(format!(
+        "  decoding one 200-fill page: {generated_us:.0} µs into types::Fill, {plain_us:.0} µs \
+         into plain strings ({:.2} vs {:.2} µs/fill)",
+        generated_us / 200.0,
+        plain_us / 200.0
+    ));
+    // The check compares the p90 of per-page peaks: a walk that kept more than one
+    // page would raise every later page's peak; a rare transient spike (how a body
+    // arrived) raises only the overall max, printed above.
+    let growth = p90s[1] as f64 / p90s[0].max(1) as f64;
+    checks.push((
+        (2.0 - MAX_PEAK_GROWTH..=MAX_PEAK_GROWTH).contains(&growth)
+            && walks.iter().all(|w| w.items == w.total),
+        format!(
+            "peak heap per page (p90) walking {} fills within 10% of walking {}: {growth:.3}x \
+             (overall max {:.2}x)",
+            walks[1].total,
+            walks[0].total,
+            walks[1].peak_bytes as f64 / walks[0].peak_bytes.max(1) as f64
+        ),
+    ));
+
+    progress("create_order");
+    let orders = create_orders(&server, &client, scale.orders);
+    out.push(format!(
+        "create_order x{}: CPU {:.0} µs, wall {:.0} µs, {:.0} allocs per order, {:.0} orders/s (RSA)",
+        scale.orders,
+        orders.cpu_per_op_us(),
+        orders.wall_per_op_us(),
+        orders.allocs_per_op(),
+        orders.ops_per_sec()
+    ));
+
+    for &key in &keys {
+        progress(&format!("threads {}", key.label()));
+        let client = facade(&server, key);
+        let calls = scale.thread_calls[Scale::index(key)];
+        let runs: Vec<(usize, Sample)> = [1usize, 2, 4]
+            .iter()
+            .map(|&t| (t, threaded(&server, &client, t, calls)))
+            .collect();
+        let one = runs[0].1.ops_per_sec();
+        let cells: Vec<String> = runs
+            .iter()
+            .map(|(t, s)| {
+                format!(
+                    "{t}T {:>5.0}/s ({:.2}x)",
+                    s.ops_per_sec(),
+                    s.ops_per_sec() / one
+                )
+            })
+            .collect();
+        out.push(format!(
+            "threads sharing one Client, {:<12}: {}",
+            key.label(),
+            cells.join("  ")
+        ));
+        let baseline = Baseline::new(&server, key, BaselineModel::Workers);
+        let base_runs: Vec<(usize, Sample)> = [1usize, 2, 4]
+            .iter()
+            .map(|&t| (t, threaded_baseline(&server, &baseline, t, calls)))
+            .collect();
+        let base_one = base_runs[0].1.ops_per_sec();
+        let cells: Vec<String> = base_runs
+            .iter()
+            .map(|(t, s)| {
+                format!(
+                    "{t}T {:>5.0}/s ({:.2}x)",
+                    s.ops_per_sec(),
+                    s.ops_per_sec() / base_one
+                )
+            })
+            .collect();
+        out.push(format!(
+            "  same, hand-written baseline *       : {}",
+            cells.join("  ")
+        ));
+    }
+
+    progress("connections");
+    let connections = connections_for(&server, Key::Ed25519, scale.connection_calls);
+    out.push(format!(
+        "TCP connections the server accepted for {} sequential get_balance calls: {connections}",
+        scale.connection_calls
+    ));
+
+    // Signed requests per second of one thread: from the median wall time of the
+    // sequential get_balance rounds (the 1-thread run above is a single sample).
+    let rate = |i: usize| 1e6 / comparisons[i].facade.wall_us;
+    checks.push((
+        rate(1) > PYTHON_SDK_RPS,
+        format!(
+            "Ed25519 signed requests/s, one thread, > {PYTHON_SDK_RPS:.0}/s (Python SDK, RSA): {:.0}/s",
+            rate(1)
+        ),
+    ));
+    let rsa_line = format!(
+        "RSA signed requests/s with {provider}, one thread, > {PYTHON_SDK_RPS:.0}/s: {:.0}/s",
+        rate(0)
+    );
+    if provider == "ring" {
+        // The RSA target is for the aws-lc-rs build; with ring it is information.
+        out.push(format!(
+            "INFO {rsa_line} (a target with --features aws-lc-rs)"
+        ));
+    } else {
+        checks.push((rate(0) > PYTHON_SDK_RPS, rsa_line));
+    }
+    checks.push((
+        connections == 1,
+        format!(
+            "TCP connections for {} sequential calls == 1: {connections}",
+            scale.connection_calls
+        ),
+    ));
+
+    for (ok, line) in checks {
+        out.push(format!("{} {line}", if ok { "PASS" } else { "FAIL" }));
+    }
+    out.push(format!(
+        "report took {:.0} s",
+        started.elapsed().as_secs_f64()
+    ));
+    out
+}
