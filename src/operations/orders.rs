@@ -147,9 +147,10 @@ impl Client {
     /// Safe to retry, and retried by the client's [`RetryPolicy`](crate::RetryPolicy):
     /// the order carries one `client_order_id` (yours, or a generated UUID) on every
     /// attempt, so the exchange cannot place it twice. When the outcome is unknown
-    /// (a timeout or dropped connection after sending, or a retry answered "duplicate
-    /// client order id") the client looks the order up and returns it if it exists;
-    /// only if it cannot be found is the error returned.
+    /// (a timeout, dropped connection or 5xx after sending, or any failure after a
+    /// retry, e.g. "duplicate client order id" or a 429 following a lost answer) the
+    /// client looks the order up and returns it if it exists; only if it cannot be
+    /// found is the error returned.
     pub fn create_order(&self, order: &NewOrder) -> Result<types::CreateOrderV2Response> {
         let body = order.validate("")?;
         let client_order_id = body.client_order_id.clone().unwrap_or_default();
@@ -431,11 +432,14 @@ fn unix_seconds_now() -> i64 {
 }
 
 /// Whether a failed create may nevertheless have placed the order: the request may
-/// have reached the exchange and the answer was lost, or a retry was refused as a
-/// duplicate of an earlier attempt that did go through.
+/// have reached the exchange and the answer was lost, or the call was retried. An
+/// attempt is only retried after a 429 (nothing placed) or after a failure whose
+/// answer was lost, and the last error does not say which: an earlier attempt may
+/// have placed the order even when the last one was refused as a duplicate, rate
+/// limited, or failed otherwise. A lookup settles it.
 fn outcome_unknown(error: &Error) -> bool {
     let last = error.last();
-    let duplicate_of_earlier_attempt = error.attempts() > 1 && last.status() == Some(409);
+    let retried = error.attempts() > 1;
     let lost_answer = match last {
         Error::Timeout {
             may_have_reached_exchange,
@@ -448,7 +452,7 @@ fn outcome_unknown(error: &Error) -> bool {
         Error::Api(api) => api.status >= 500,
         _ => false,
     };
-    duplicate_of_earlier_attempt || lost_answer
+    retried || lost_answer
 }
 
 /// Whether a keyed write was retried and the exchange then refused it: the sign
