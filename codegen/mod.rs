@@ -65,6 +65,7 @@ pub fn generate(spec_yaml: &str) -> CodegenResult<String> {
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("progenitor emitted invalid Rust: {e}"))?;
     make_enums_lenient(&mut file);
+    drop_api_version_header(&mut file);
     Ok(prettyplease::unparse(&file))
 }
 
@@ -254,4 +255,45 @@ fn patch_display_impl(item: &mut syn::ItemImpl, lenient: &std::collections::BTre
                 .push(syn::parse_quote!(Self::Unknown(value) => f.write_str(value),));
         }
     }
+}
+
+/// Remove the `api-version` header progenitor adds to every request.
+///
+/// Kalshi does not document it, and the wire should carry only what Kalshi documents
+/// plus a `User-Agent`. Removing the statement that appends it, rather than the header
+/// after the fact, costs nothing per request. (The transport's `pre` hook still
+/// removes the header, should a future generator add it another way.)
+pub fn drop_api_version_header(file: &mut syn::File) {
+    use syn::visit_mut::VisitMut;
+
+    struct DropHeader;
+
+    impl VisitMut for DropHeader {
+        fn visit_block_mut(&mut self, block: &mut syn::Block) {
+            block
+                .stmts
+                .retain(|statement| !appends_api_version(statement));
+            syn::visit_mut::visit_block_mut(self, block);
+        }
+    }
+
+    DropHeader.visit_file_mut(file);
+}
+
+/// `header_map.append(HeaderName::from_static("api-version"), …);`
+fn appends_api_version(statement: &syn::Stmt) -> bool {
+    let syn::Stmt::Expr(syn::Expr::MethodCall(call), _) = statement else {
+        return false;
+    };
+    if call.method != "append" {
+        return false;
+    }
+    let Some(syn::Expr::Call(name)) = call.args.first() else {
+        return false;
+    };
+    matches!(
+        name.args.first(),
+        Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }))
+            if text.value() == "api-version"
+    )
 }

@@ -8,6 +8,7 @@
 #![allow(
     missing_docs,
     unused_imports,
+    unused_mut,
     clippy::all,
     clippy::pedantic,
     rustdoc::all,

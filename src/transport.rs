@@ -188,7 +188,10 @@ async fn flag_error_in_success(response: reqwest::Response) -> reqwest::Result<r
     let mut rebuilt = http::Response::new(body.clone());
     *rebuilt.version_mut() = version;
     *rebuilt.headers_mut() = headers;
-    if body.len() <= ERROR_PROBE_LIMIT && parse_error_object(&body).is_some() {
+    if body.len() <= ERROR_PROBE_LIMIT
+        && may_be_error_object(&body)
+        && parse_error_object(&body).is_some()
+    {
         *rebuilt.status_mut() = reqwest::StatusCode::BAD_GATEWAY;
         rebuilt
             .extensions_mut()
@@ -197,6 +200,14 @@ async fn flag_error_in_success(response: reqwest::Response) -> reqwest::Result<r
         *rebuilt.status_mut() = status;
     }
     Ok(reqwest::Response::from(rebuilt))
+}
+
+/// A cheap filter before parsing: an error object names `code`, `message` or `error`,
+/// and an ordinary answer (a balance, an order) usually names none of them, so the
+/// common case costs a byte scan instead of a second JSON parse.
+fn may_be_error_object(body: &[u8]) -> bool {
+    let names = |key: &[u8]| body.windows(key.len()).any(|window| window == key);
+    names(b"\"code\"") || names(b"\"message\"") || names(b"\"error\"")
 }
 
 /// Turn a failed generated call into the crate's error.
@@ -311,6 +322,16 @@ pub(crate) fn tls_config() -> Result<rustls::ClientConfig, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_bodies_naming_an_error_key_are_parsed() {
+        assert!(may_be_error_object(br#"{"code":"x"}"#));
+        assert!(may_be_error_object(br#"{"error":{"message":"m"}}"#));
+        assert!(may_be_error_object(br#"{"message":"m"}"#));
+        assert!(!may_be_error_object(
+            br#"{"balance":1,"balance_dollars":"0.0100","portfolio_value":0,"updated_ts":1}"#
+        ));
+    }
 
     #[test]
     fn retry_after_in_seconds() {
