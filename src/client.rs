@@ -480,6 +480,25 @@ impl Client {
             + 'static,
         T: Send + 'static,
     {
+        self.call_counted(operation, kind, call)
+            .map(|(value, _attempts)| value)
+    }
+
+    /// [`Client::call`], also saying how many attempts the success took: a success
+    /// after a retry may follow an earlier attempt that acted but whose answer was lost.
+    pub(crate) fn call_counted<T, F, Fut>(
+        &self,
+        operation: &'static str,
+        kind: CallKind,
+        call: F,
+    ) -> Result<(T, u32)>
+    where
+        F: Fn(Arc<RawClient>) -> Fut + Send + 'static,
+        Fut: Future<Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<()>>>
+            + Send
+            + 'static,
+        T: Send + 'static,
+    {
         let inner = self.inner.clone();
         self.inner.runtime.block_on(async move {
             let mut attempt = 0;
@@ -501,7 +520,7 @@ impl Client {
                 };
                 let timeout = kind.timeout.unwrap_or(inner.timeout);
                 let error = match result {
-                    Ok(value) => return Ok(value.into_inner()),
+                    Ok(value) => return Ok((value.into_inner(), attempt)),
                     Err(e) => transport::into_error(operation, e, timeout).await,
                 };
                 match inner.retry.next_wait(attempt, &error, kind.idempotency) {

@@ -62,21 +62,34 @@ fn a_read_is_retried_after_429_and_waits_out_retry_after_in_seconds() {
 
 #[test]
 fn retry_after_as_an_http_date_is_honoured() {
-    let in_two_seconds =
-        httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(2));
-    let server = TestServer::start(scripted(vec![
-        Reply::json(429, &error_body("too_many_requests")).header("Retry-After", &in_two_seconds),
-        Reply::json(200, &balance()),
-    ]));
+    // The date is written when the 429 is sent, two seconds ahead; HTTP dates have
+    // one-second resolution, so the client must wait at least a second from then.
+    let calls = AtomicUsize::new(0);
+    let sent_at: Arc<Mutex<Option<Instant>>> = Arc::default();
+    let sent = sent_at.clone();
+    let server = TestServer::start(move |_| {
+        if calls.fetch_add(1, Ordering::SeqCst) == 0 {
+            *sent.lock().expect("sent") = Some(Instant::now());
+            let in_two_seconds =
+                httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(2));
+            Reply::json(429, &error_body("too_many_requests"))
+                .header("Retry-After", &in_two_seconds)
+        } else {
+            Reply::json(200, &balance())
+        }
+    });
     let client = server
         .client_builder()
         .retry_policy(quick(3))
         .build()
         .expect("client");
-    let started = Instant::now();
     client.get_balance().expect("second attempt succeeds");
-    // HTTP dates have one-second resolution: the wait is at least a second.
-    assert!(started.elapsed() >= Duration::from_secs(1));
+    let waited = sent_at
+        .lock()
+        .expect("sent")
+        .expect("a 429 was sent")
+        .elapsed();
+    assert!(waited >= Duration::from_secs(1), "waited only {waited:?}");
     assert_eq!(server.request_count(), 2);
 }
 
@@ -485,4 +498,108 @@ fn a_reduce_by_is_not_repeated_after_a_lost_answer() {
         "{error:?}"
     );
     assert_eq!(server.request_count(), 1);
+}
+
+/// An exchange that places each batch item once per client_order_id (a repeat is an
+/// item error) and, after the first batch, answers `after_first` for writes; the first
+/// batch's answer is lost.
+fn batch_exchange(after_first: Option<Reply>) -> (TestServer, Arc<Mutex<Vec<Value>>>) {
+    let placed: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let book = placed.clone();
+    let batches = AtomicUsize::new(0);
+    let server = TestServer::start(move |request| {
+        let mut placed = book.lock().expect("book");
+        if request.method == "GET" {
+            return Reply::json(200, &json!({"orders": *placed, "cursor": ""}));
+        }
+        let first = batches.fetch_add(1, Ordering::SeqCst) == 0;
+        if !first {
+            if let Some(reply) = &after_first {
+                return reply.clone();
+            }
+        }
+        let body = request.json().expect("json body");
+        let mut items = Vec::new();
+        for order in body["orders"].as_array().expect("orders") {
+            let id = order["client_order_id"].as_str().expect("id").to_string();
+            if placed.iter().any(|o| o["client_order_id"] == id.as_str()) {
+                items.push(json!({"client_order_id": id, "error": error_body("duplicate_client_order_id")}));
+                continue;
+            }
+            let order_id = format!("ord-{}", placed.len() + 1);
+            placed.push(json!({
+                "order_id": order_id, "user_id": "u", "client_order_id": id, "ticker": TICKER,
+                "outcome_side": "yes", "book_side": "bid", "type": "limit", "status": "resting",
+                "yes_price_dollars": "0.5000", "no_price_dollars": "0.5000",
+                "fill_count_fp": "0.00", "remaining_count_fp": "1.00", "initial_count_fp": "1.00",
+                "taker_fees_dollars": "0.0000", "maker_fees_dollars": "0.0000",
+                "taker_fill_cost_dollars": "0.0000", "maker_fill_cost_dollars": "0.0000",
+                "created_time": "2026-11-25T14:00:00Z", "exchange_index": 0
+            }));
+            items.push(json!({"order_id": order_id, "client_order_id": id,
+                "fill_count": "0.00", "remaining_count": "1.00", "ts_ms": 1}));
+        }
+        let reply = Reply::json(201, &json!({"orders": items}));
+        if first {
+            reply.after(Duration::from_millis(600))
+        } else {
+            reply
+        }
+    });
+    (server, placed)
+}
+
+fn two_orders() -> Vec<NewOrder> {
+    ["0.50", "0.49"]
+        .iter()
+        .map(|price| NewOrder::new(TICKER).bid().price(*price).count(1))
+        .collect()
+}
+
+#[test]
+fn a_batch_whose_answer_was_lost_reports_its_orders_placed_once() {
+    let (server, placed) = batch_exchange(None);
+    let items = impatient_client(&server)
+        .batch_create_orders(&two_orders())
+        .expect("the retry's duplicates are looked up");
+    assert_eq!(
+        placed.lock().expect("book").len(),
+        2,
+        "each order placed once"
+    );
+    assert_eq!(items.len(), 2);
+    for item in &items {
+        assert!(item.error.is_none(), "{item:?}");
+        assert!(item
+            .order_id
+            .as_deref()
+            .is_some_and(|id| id.starts_with("ord-")));
+    }
+}
+
+#[test]
+fn a_failed_batch_that_reached_the_exchange_reports_what_it_placed() {
+    let (server, placed) = batch_exchange(Some(Reply::json(503, &error_body("unavailable"))));
+    let items = impatient_client(&server)
+        .batch_create_orders(&two_orders())
+        .expect("every order is found");
+    assert_eq!(placed.lock().expect("book").len(), 2);
+    assert!(items
+        .iter()
+        .all(|item| item.error.is_none() && item.order_id.is_some()));
+}
+
+#[test]
+fn a_failed_batch_that_placed_nothing_is_an_error() {
+    let server = TestServer::start(|request| {
+        if request.method == "GET" {
+            Reply::json(200, &json!({"orders": [], "cursor": ""}))
+        } else {
+            Reply::json(503, &error_body("unavailable"))
+        }
+    });
+    let error = impatient_client(&server)
+        .batch_create_orders(&two_orders())
+        .expect_err("nothing was placed");
+    assert_eq!(error.status(), Some(503));
 }

@@ -2,6 +2,8 @@
 
 use super::{list_operation, require_id};
 use crate::client::CallKind;
+use std::collections::{HashMap, HashSet};
+
 use crate::money::Count;
 use crate::order_builders::{AmendOrder, DecreaseOrder, NewOrder};
 use crate::pagination::{List, Page};
@@ -194,19 +196,54 @@ impl Client {
         client_order_id: &str,
         since: i64,
     ) -> Result<Option<types::Order>> {
+        let wanted = HashSet::from([client_order_id]);
+        Ok(self
+            .find_orders(ticker, &wanted, since)?
+            .remove(client_order_id))
+    }
+
+    /// Find the orders with these client order ids among the market's orders created
+    /// since shortly before `since`, in one walk of the market's orders.
+    fn find_orders(
+        &self,
+        ticker: &str,
+        client_order_ids: &HashSet<&str>,
+        since: i64,
+    ) -> Result<HashMap<String, types::Order>> {
         let orders = self
             .get_orders()
             .ticker(ticker)
             .min_ts(since - ORDER_LOOKUP_SLACK_SECONDS)
             .limit(200)
             .max_pages(ORDER_LOOKUP_MAX_PAGES);
+        let mut found = HashMap::new();
         for order in orders.iter() {
             let order = order?;
-            if order.client_order_id == client_order_id {
-                return Ok(Some(order));
+            if client_order_ids.contains(order.client_order_id.as_str()) {
+                found.insert(order.client_order_id.clone(), order);
+                if found.len() == client_order_ids.len() {
+                    break;
+                }
             }
         }
-        Ok(None)
+        Ok(found)
+    }
+
+    /// Look up the orders of a batch whose outcome is unknown, by market.
+    fn find_batch(
+        &self,
+        keys: &[(String, String)],
+        since: i64,
+    ) -> Result<HashMap<String, types::Order>> {
+        let mut by_ticker: HashMap<&str, HashSet<&str>> = HashMap::new();
+        for (ticker, id) in keys {
+            by_ticker.entry(ticker).or_default().insert(id);
+        }
+        let mut found = HashMap::new();
+        for (ticker, ids) in by_ticker {
+            found.extend(self.find_orders(ticker, &ids, since)?);
+        }
+        Ok(found)
     }
 
     /// Place several orders in one request (`POST /portfolio/events/orders/batched`).
@@ -214,6 +251,13 @@ impl Client {
     /// Every order is checked first; one bad order fails the call before sending, with
     /// the field named as `orders[i].field`. Kalshi answers per order: an item whose
     /// `error` is set was not placed.
+    ///
+    /// Retried like [`Client::create_order`], and just as safe: each order keeps its
+    /// `client_order_id` on every attempt. After a retry, items the exchange refused
+    /// (as duplicates of an attempt whose answer was lost) are looked up and reported
+    /// as placed; if the whole batch failed after it may have reached the exchange,
+    /// every order is looked up, and those not found come back with the error code
+    /// [`NOT_PLACED`](crate::operations::NOT_PLACED).
     pub fn batch_create_orders(
         &self,
         orders: &[NewOrder],
@@ -235,10 +279,21 @@ impl Client {
                 }
             }
         }
+        // (ticker, client_order_id) of each order, in request order, for lookups.
+        let keys: Vec<(String, String)> = orders
+            .iter()
+            .map(|o| {
+                (
+                    o.ticker.clone(),
+                    o.client_order_id.clone().unwrap_or_default(),
+                )
+            })
+            .collect();
+        let submitted_at = unix_seconds_now();
         // Every order carries its client_order_id on every attempt: repeating the
         // batch cannot place an order twice.
         let cost = orders.len();
-        let response = self.call(
+        let result = self.call_counted(
             "batch_create_orders_v2",
             CallKind::keyed_write(cost),
             move |raw| {
@@ -250,8 +305,71 @@ impl Client {
                         .await
                 }
             },
-        )?;
-        Ok(response.orders)
+        );
+        match result {
+            Ok((response, 1)) => Ok(response.orders),
+            // A retried batch: items refused now may have been placed by an attempt
+            // whose answer was lost. Look those up and report them as placed.
+            Ok((response, _)) => {
+                let mut items = response.orders;
+                // An item names its order by client_order_id; by position otherwise.
+                let item_key =
+                    |index: usize, item: &types::BatchCreateOrdersV2ResponseOrdersItem| {
+                        let id = item
+                            .client_order_id
+                            .clone()
+                            .or_else(|| keys.get(index).map(|(_, id)| id.clone()))?;
+                        let (ticker, _) = keys.iter().find(|(_, key_id)| *key_id == id)?;
+                        Some((ticker.clone(), id))
+                    };
+                let refused: Vec<(String, String)> = items
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, item)| item.error.is_some())
+                    .filter_map(|(index, item)| item_key(index, item))
+                    .collect();
+                if refused.is_empty() {
+                    return Ok(items);
+                }
+                match self.find_batch(&refused, submitted_at) {
+                    Ok(mut found) => {
+                        for (index, item) in items.iter_mut().enumerate() {
+                            if item.error.is_none() {
+                                continue;
+                            }
+                            if let Some((_, id)) = item_key(index, item) {
+                                if let Some(order) = found.remove(&id) {
+                                    *item = placed_item(order);
+                                }
+                            }
+                        }
+                    }
+                    Err(lookup) => tracing::warn!(error = %lookup, "batch lookup failed"),
+                }
+                Ok(items)
+            }
+            // The whole batch failed after it may have reached the exchange: report
+            // each order as placed or not, as the exchange now shows it.
+            Err(error) if outcome_unknown(&error) => {
+                let found = match self.find_batch(&keys, submitted_at) {
+                    Ok(found) if !found.is_empty() => found,
+                    Ok(_) => return Err(error),
+                    Err(lookup) => {
+                        tracing::warn!(error = %lookup, "batch lookup failed");
+                        return Err(error);
+                    }
+                };
+                let mut found = found;
+                Ok(keys
+                    .iter()
+                    .map(|(_, id)| match found.remove(id) {
+                        Some(order) => placed_item(order),
+                        None => not_placed_item(id, &error),
+                    })
+                    .collect())
+            }
+            Err(error) => Err(error),
+        }
     }
 
     /// Change the price, total count or expiry of a resting order
@@ -419,6 +537,9 @@ impl Client {
     }
 }
 
+/// The item error code of an order of a failed batch that the exchange does not show.
+pub const NOT_PLACED: &str = "kalshi_portfolio_not_placed";
+
 /// How far before the call the order lookup searches, to absorb clock skew between this
 /// machine and the exchange.
 const ORDER_LOOKUP_SLACK_SECONDS: i64 = 300;
@@ -467,6 +588,43 @@ fn last_change_ms(order: &types::Order) -> i64 {
         .last_update_time
         .or(order.created_time)
         .map_or(0, |time| time.timestamp_millis())
+}
+
+/// Describe an order found by lookup the way a batch create answers for a placed one.
+fn placed_item(order: types::Order) -> types::BatchCreateOrdersV2ResponseOrdersItem {
+    let placed = placed_from(order);
+    types::BatchCreateOrdersV2ResponseOrdersItem {
+        order_id: Some(placed.order_id),
+        client_order_id: placed.client_order_id,
+        fill_count: Some(placed.fill_count),
+        remaining_count: Some(placed.remaining_count),
+        average_fill_price: None,
+        average_fee_paid: None,
+        ts_ms: Some(placed.ts_ms),
+        error: None,
+    }
+}
+
+/// The item for an order of a failed batch that the exchange does not show: not
+/// placed. The code is this crate's own, so it cannot be mistaken for Kalshi's.
+fn not_placed_item(
+    client_order_id: &str,
+    cause: &Error,
+) -> types::BatchCreateOrdersV2ResponseOrdersItem {
+    types::BatchCreateOrdersV2ResponseOrdersItem {
+        order_id: None,
+        client_order_id: Some(client_order_id.to_string()),
+        fill_count: None,
+        remaining_count: None,
+        average_fill_price: None,
+        average_fee_paid: None,
+        ts_ms: None,
+        error: Some(types::ErrorResponse {
+            code: Some(NOT_PLACED.to_string()),
+            message: Some("the batch failed and the exchange does not show this order".into()),
+            details: Some(cause.to_string()),
+        }),
+    }
 }
 
 /// Describe an order found by lookup the way a create response would.
