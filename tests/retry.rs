@@ -603,3 +603,73 @@ fn a_failed_batch_that_placed_nothing_is_an_error() {
         .expect_err("nothing was placed");
     assert_eq!(error.status(), Some(503));
 }
+
+fn cancelled_order(order_id: &str) -> Value {
+    json!({"order": {
+        "order_id": order_id, "user_id": "u", "client_order_id": format!("c-{order_id}"),
+        "ticker": TICKER, "outcome_side": "yes", "book_side": "bid", "type": "limit",
+        "status": "canceled", "yes_price_dollars": "0.5000", "no_price_dollars": "0.5000",
+        "fill_count_fp": "0.00", "remaining_count_fp": "0.00", "initial_count_fp": "3.00",
+        "taker_fees_dollars": "0.0000", "maker_fees_dollars": "0.0000",
+        "taker_fill_cost_dollars": "0.0000", "maker_fill_cost_dollars": "0.0000",
+        "exchange_index": 0
+    }})
+}
+
+#[test]
+fn a_batch_cancel_applied_by_a_lost_attempt_reports_the_orders_cancelled() {
+    let writes = AtomicUsize::new(0);
+    let server = TestServer::start(move |request| {
+        if request.method == "GET" {
+            let id = request
+                .path
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            return Reply::json(200, &cancelled_order(&id));
+        }
+        let items: Vec<Value> = ["ord-1", "ord-2"]
+            .iter()
+            .map(|id| json!({"order_id": id, "reduced_by": "3.00", "ts_ms": 1}))
+            .collect();
+        if writes.fetch_add(1, Ordering::SeqCst) == 0 {
+            Reply::json(200, &json!({"orders": items})).after(Duration::from_millis(600))
+        } else {
+            let refused: Vec<Value> = ["ord-1", "ord-2"]
+                .iter()
+                .map(|id| {
+                    json!({"order_id": id, "reduced_by": "0.00",
+                    "error": error_body("order_not_resting")})
+                })
+                .collect();
+            Reply::json(200, &json!({"orders": refused}))
+        }
+    });
+    let items = impatient_client(&server)
+        .batch_cancel_orders(["ord-1", "ord-2"])
+        .expect("answered per item");
+    for item in &items {
+        assert!(item.error.is_none(), "{item:?}");
+        assert_eq!(item.reduced_by.to_string(), "3.00");
+    }
+}
+
+#[test]
+fn a_cancel_whose_retries_end_in_5xx_after_a_lost_answer_is_reported_done() {
+    let writes = AtomicUsize::new(0);
+    let server = TestServer::start(move |request| {
+        if request.method == "GET" {
+            return Reply::json(200, &cancelled_order("ord-7"));
+        }
+        if writes.fetch_add(1, Ordering::SeqCst) == 0 {
+            Reply::json(200, &json!({})).after(Duration::from_millis(600))
+        } else {
+            Reply::json(503, &error_body("unavailable"))
+        }
+    });
+    let cancelled = impatient_client(&server)
+        .cancel_order("ord-7")
+        .expect("the lost attempt cancelled it");
+    assert_eq!(cancelled.order_id, "ord-7");
+}

@@ -447,16 +447,7 @@ impl Client {
         match result {
             Err(error) if refused_after_retry(&error) => match self.get_order(order_id) {
                 Ok(order) if order.status == types::OrderStatus::Canceled => {
-                    let unfilled = order
-                        .initial_count_fp
-                        .checked_sub(order.fill_count_fp)
-                        .unwrap_or(Count::ZERO);
-                    Ok(types::CancelOrderV2Response {
-                        ts_ms: last_change_ms(&order),
-                        order_id: order.order_id,
-                        client_order_id: Some(order.client_order_id),
-                        reduced_by: unfilled,
-                    })
+                    Ok(cancelled_from(order))
                 }
                 _ => Err(error),
             },
@@ -466,6 +457,10 @@ impl Client {
 
     /// Cancel several orders in one request
     /// (`DELETE /portfolio/events/orders/batched`). Kalshi answers per order.
+    ///
+    /// Retried like [`Client::cancel_order`]: after a retry, an item the exchange
+    /// refused for an order that is now cancelled (by an attempt whose answer was
+    /// lost) is reported as cancelled.
     pub fn batch_cancel_orders<I, S>(
         &self,
         order_ids: I,
@@ -496,7 +491,7 @@ impl Client {
                 subaccount: None,
             })
             .collect();
-        let response = self.call(
+        let result = self.call_counted(
             "batch_cancel_orders_v2",
             CallKind::keyed_write(cost),
             move |raw| {
@@ -508,8 +503,26 @@ impl Client {
                         .await
                 }
             },
-        )?;
-        Ok(response.orders)
+        );
+        match result {
+            Ok((response, 1)) => Ok(response.orders),
+            // A retried batch: an item refused now may be an order an attempt whose
+            // answer was lost already cancelled. Report those as cancelled.
+            Ok((response, _)) => Ok(response
+                .orders
+                .into_iter()
+                .map(|item| match &item.error {
+                    Some(_) => match self.get_order(&item.order_id) {
+                        Ok(order) if order.status == types::OrderStatus::Canceled => {
+                            cancelled_item(order)
+                        }
+                        _ => item,
+                    },
+                    None => item,
+                })
+                .collect()),
+            Err(error) => Err(error),
+        }
     }
 
     /// Cancel every resting order of the account (`DELETE /portfolio/events/orders`).
@@ -576,10 +589,26 @@ fn outcome_unknown(error: &Error) -> bool {
     retried || lost_answer
 }
 
-/// Whether a keyed write was retried and the exchange then refused it: the sign
-/// that an earlier attempt, whose answer was lost, may already have applied it.
+/// Whether a keyed write failed after a retry. A retry follows a lost answer or a
+/// 429, so an earlier attempt may already have applied the change, whatever the last
+/// attempt answered (a refusal, a 429, a 5xx): a lookup settles it.
 fn refused_after_retry(error: &Error) -> bool {
-    error.attempts() > 1 && matches!(error.last().status(), Some(400 | 404 | 409))
+    error.attempts() > 1
+}
+
+/// The cancel answer for an order a lost attempt already cancelled; `reduced_by` is
+/// its unfilled count (initial − filled), the lost answer being unrecoverable.
+fn cancelled_from(order: types::Order) -> types::CancelOrderV2Response {
+    let unfilled = order
+        .initial_count_fp
+        .checked_sub(order.fill_count_fp)
+        .unwrap_or(Count::ZERO);
+    types::CancelOrderV2Response {
+        ts_ms: last_change_ms(&order),
+        order_id: order.order_id,
+        client_order_id: Some(order.client_order_id),
+        reduced_by: unfilled,
+    }
 }
 
 /// When the order last changed, in Unix milliseconds (0 if the exchange did not say).
@@ -624,6 +653,18 @@ fn not_placed_item(
             message: Some("the batch failed and the exchange does not show this order".into()),
             details: Some(cause.to_string()),
         }),
+    }
+}
+
+/// The batch-cancel item for an order a lost attempt already cancelled.
+fn cancelled_item(order: types::Order) -> types::BatchCancelOrdersV2ResponseOrdersItem {
+    let cancelled = cancelled_from(order);
+    types::BatchCancelOrdersV2ResponseOrdersItem {
+        order_id: cancelled.order_id,
+        client_order_id: cancelled.client_order_id,
+        reduced_by: cancelled.reduced_by,
+        ts_ms: Some(cancelled.ts_ms),
+        error: None,
     }
 }
 
