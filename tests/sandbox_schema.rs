@@ -8,12 +8,10 @@
 //! found from the spec itself: the operation whose path template and method match the
 //! request, and its 2xx response; errors are checked against `ErrorResponse`.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+mod sandbox_support;
 
 use kalshi_portfolio::sandbox::{MarketSpec, Sandbox, Side};
-use kalshi_portfolio::signing::SigningKey;
+use sandbox_support::send_signed;
 use serde_json::{json, Map, Value};
 
 const T: &str = "KXSCHEMA-26-T1";
@@ -165,46 +163,6 @@ impl Schemas {
     }
 }
 
-fn send(
-    addr: SocketAddr,
-    sandbox: &Sandbox,
-    method: &str,
-    target: &str,
-    body: Option<Value>,
-) -> (u16, String) {
-    let path = target.split('?').next().unwrap();
-    let ts = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64;
-    let signature = SigningKey::from_pem(sandbox.private_key_pem())
-        .unwrap()
-        .sign_request(ts, method, path)
-        .unwrap();
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let request = format!(
-        "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
-         KALSHI-ACCESS-KEY: {}\r\nKALSHI-ACCESS-TIMESTAMP: {ts}\r\nKALSHI-ACCESS-SIGNATURE: {signature}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        sandbox.key_id(),
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut raw = String::new();
-    let _ = stream.read_to_string(&mut raw);
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    (status, body.to_string())
-}
-
 fn order(ticker: &str, side: &str, price: &str, count: &str) -> Value {
     json!({
         "ticker": ticker, "side": side, "price": price, "count": count,
@@ -216,7 +174,6 @@ fn order(ticker: &str, side: &str, price: &str, count: &str) -> Value {
 fn every_answer_satisfies_the_spec() {
     let schemas = Schemas::load();
     let sandbox = Sandbox::start().unwrap();
-    let addr = sandbox.addr();
     sandbox
         .create_market(MarketSpec::new(T, "KXSCHEMA-26"))
         .unwrap();
@@ -231,7 +188,7 @@ fn every_answer_satisfies_the_spec() {
     let mut checked_errors = std::collections::BTreeSet::new();
     let mut failures = Vec::new();
     let mut call = |method: &str, target: &str, body: Option<Value>| -> Value {
-        let (status, text) = send(addr, &sandbox, method, target, body);
+        let (status, text) = send_signed(&sandbox, method, target, body.as_ref());
         let path = target.split('?').next().unwrap();
         if status == 204 {
             assert!(text.is_empty(), "{method} {target}: 204 with a body");
@@ -407,13 +364,7 @@ fn every_answer_satisfies_the_spec() {
     call("GET", "/trade-api/v2/portfolio/withdrawals", None);
     sandbox.inject(kalshi_portfolio::sandbox::Fault::rate_limited(1));
     call("GET", "/trade-api/v2/portfolio/balance", None);
-    let (status, text) = send(
-        addr,
-        &sandbox,
-        "GET",
-        "/trade-api/v2/portfolio/balance?x=1",
-        None,
-    );
+    let (status, text) = send_signed(&sandbox, "GET", "/trade-api/v2/portfolio/balance?x=1", None);
     assert_eq!(status, 200, "{text}");
 
     assert!(

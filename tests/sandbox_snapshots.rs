@@ -1,42 +1,18 @@
 //! The exact wire shape of the sandbox's main answers, as insta snapshots (ids and
 //! times redacted), so a change in what the sandbox sends shows up in review.
 
+mod sandbox_support;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use kalshi_portfolio::sandbox::{MarketSpec, Sandbox, Side};
-use kalshi_portfolio::signing::SigningKey;
+use sandbox_support::send_signed;
 use serde_json::{json, Value};
 
 fn call(sandbox: &Sandbox, method: &str, path: &str, body: Option<Value>) -> Value {
-    let ts = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64;
-    let signature = SigningKey::from_pem(sandbox.private_key_pem())
-        .unwrap()
-        .sign_request(ts, method, path)
-        .unwrap();
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let mut stream = TcpStream::connect(sandbox.addr()).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: sandbox\r\nConnection: close\r\n\
-         KALSHI-ACCESS-KEY: {}\r\nKALSHI-ACCESS-TIMESTAMP: {ts}\r\nKALSHI-ACCESS-SIGNATURE: {signature}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        sandbox.key_id(),
-        body.len()
-    )
-    .unwrap();
-    let mut raw = String::new();
-    let _ = stream.read_to_string(&mut raw);
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
-    let status = head.split_whitespace().nth(1).unwrap();
-    json!({ "status": status.parse::<u16>().unwrap(), "body": serde_json::from_str::<Value>(body).unwrap_or(Value::Null) })
+    let (status, body) = send_signed(sandbox, method, path, body.as_ref());
+    json!({ "status": status, "body": serde_json::from_str::<Value>(&body).unwrap_or(Value::Null) })
 }
 
 #[test]
