@@ -27,9 +27,13 @@
 //!
 //! * [`types`] and the async client behind [`Client::raw`] are generated at build time
 //!   from the vendored spec (`openapi/portfolio.yaml`); nothing in them is handwritten.
-//! * The rest is the handwritten facade: [`Client`] (blocking, signing every request),
-//!   the 20 operations in [`operations`], [`pagination`], the validating
-//!   [`order_builders`], exact [`money`], and one [`Error`].
+//! * The rest is the handwritten facade: [`Client`] (blocking, signing every request,
+//!   retrying only what cannot act twice: [`RetryPolicy`], [`RateLimit`]), the 20
+//!   operations in [`operations`], [`pagination`], the validating [`order_builders`],
+//!   exact [`money`], one [`Error`], and [`crypto`], the one place that names the
+//!   crypto library.
+//! * With the `sandbox` feature, `sandbox` is an offline imitation of the exchange for
+//!   tests and for trying scripts (see the README).
 
 #![warn(missing_docs)]
 
