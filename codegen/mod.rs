@@ -22,6 +22,7 @@ pub fn generate(spec_yaml: &str) -> CodegenResult<String> {
     let mut document: Value =
         serde_yaml_ng::from_str(spec_yaml).map_err(|e| format!("spec is not valid YAML: {e}"))?;
     normalize(&mut document);
+    let lenient_success = operations_whose_success_accepts_any_object(&document);
     let spec: openapiv3::OpenAPI = serde_json::from_value(document)
         .map_err(|e| format!("spec is not a valid OpenAPI 3.0 document: {e}"))?;
 
@@ -66,6 +67,7 @@ pub fn generate(spec_yaml: &str) -> CodegenResult<String> {
         syn::parse2(tokens).map_err(|e| format!("progenitor emitted invalid Rust: {e}"))?;
     make_enums_lenient(&mut file);
     drop_api_version_header(&mut file);
+    add_lenient_success_list(&mut file, &lenient_success)?;
     Ok(prettyplease::unparse(&file))
 }
 
@@ -296,4 +298,107 @@ fn appends_api_version(statement: &syn::Stmt) -> bool {
         Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }))
             if text.value() == "api-version"
     )
+}
+
+/// The operations (as the generated code names them in `OperationInfo`) whose success
+/// body is an object with no required field, or none at all.
+///
+/// Such a body also decodes from an error object (`{"error": {…}}` fills no field),
+/// so for these operations alone the transport reads a 2xx body to catch an error
+/// inside it; for every other operation an error object fails to decode and the
+/// decode-error path reports it, at no cost to ordinary answers.
+pub fn operations_whose_success_accepts_any_object(document: &Value) -> Vec<String> {
+    let mut names = Vec::new();
+    let Some(paths) = document.get("paths").and_then(Value::as_object) else {
+        return names;
+    };
+    for item in paths.values() {
+        for method in METHODS {
+            let Some(operation) = item.get(method) else {
+                continue;
+            };
+            let Some(id) = operation.get("operationId").and_then(Value::as_str) else {
+                continue;
+            };
+            let schemas: Vec<Option<&Value>> = operation
+                .get("responses")
+                .and_then(Value::as_object)
+                .map(|responses| {
+                    responses
+                        .values()
+                        .map(|r| r.pointer("/content/application~1json/schema"))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let lenient = schemas.iter().any(|schema| match schema {
+                Some(schema) => !has_required_fields(document, schema),
+                None => false,
+            });
+            if lenient {
+                names.push(snake_case(id));
+            }
+        }
+    }
+    names.sort();
+    names
+}
+
+fn has_required_fields(document: &Value, schema: &Value) -> bool {
+    let schema = match schema.get("$ref").and_then(Value::as_str) {
+        Some(reference) => {
+            let pointer = reference.trim_start_matches('#');
+            match document.pointer(pointer) {
+                Some(target) => target,
+                None => return false,
+            }
+        }
+        None => schema,
+    };
+    schema
+        .get("required")
+        .and_then(Value::as_array)
+        .is_some_and(|required| !required.is_empty())
+        || schema
+            .get("type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t != "object")
+}
+
+/// progenitor's method names: `GetOrderGroups` → `get_order_groups`,
+/// `CreateOrderV2` → `create_order_v2`.
+fn snake_case(id: &str) -> String {
+    let mut out = String::with_capacity(id.len() + 4);
+    let mut previous: Option<char> = None;
+    for c in id.chars() {
+        if c.is_uppercase() {
+            if previous.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit()) {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+        previous = Some(c);
+    }
+    out
+}
+
+/// Emit `LENIENT_SUCCESS_OPERATIONS`, after checking that every name is one the
+/// generated code really uses (a naming mismatch would silently disable the check).
+fn add_lenient_success_list(file: &mut syn::File, names: &[String]) -> CodegenResult<()> {
+    let source = prettyplease::unparse(file);
+    for name in names {
+        if !source.contains(&format!("operation_id: \"{name}\"")) {
+            return Err(format!(
+                "codegen named operation {name:?}, which the generated code does not use"
+            ));
+        }
+    }
+    let item: syn::Item = syn::parse_quote! {
+        /// Operations whose success body decodes from any object, error objects
+        /// included; the transport checks their 2xx bodies for an error object.
+        pub const LENIENT_SUCCESS_OPERATIONS: &[&str] = &[#(#names),*];
+    };
+    file.items.push(item);
+    Ok(())
 }

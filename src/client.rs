@@ -8,6 +8,7 @@
 //! inside someone else's tokio runtime neither panics nor deadlocks (it only blocks
 //! that thread for the duration of the call, as any blocking client does).
 
+use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -510,7 +511,11 @@ impl Client {
                 // The transport's per-request span (status, latency) nests in this one.
                 let span = tracing::debug_span!("kalshi_call", operation, attempt);
                 let attempt_future = call(inner.raw.clone()).instrument(span);
-                let result = match kind.timeout {
+                let attempt_future = transport::RESPONSE_STATUS.scope(Cell::new(0), async {
+                    let result = attempt_future.await;
+                    (result, transport::RESPONSE_STATUS.with(Cell::get))
+                });
+                let (result, status) = match kind.timeout {
                     Some(timeout) => {
                         transport::REQUEST_TIMEOUT
                             .scope(timeout, attempt_future)
@@ -519,9 +524,10 @@ impl Client {
                     None => attempt_future.await,
                 };
                 let timeout = kind.timeout.unwrap_or(inner.timeout);
+                let status = Some(status).filter(|s| *s != 0);
                 let error = match result {
                     Ok(value) => return Ok((value.into_inner(), attempt)),
-                    Err(e) => transport::into_error(operation, e, timeout).await,
+                    Err(e) => transport::into_error(operation, e, timeout, status).await,
                 };
                 match inner.retry.next_wait(attempt, &error, kind.idempotency) {
                     Some(wait) => {

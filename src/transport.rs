@@ -115,6 +115,10 @@ tokio::task_local! {
     /// A timeout for the requests of one call, overriding the client's: set by
     /// [`crate::Client`] around a call, applied to each request by the `pre` hook.
     pub(crate) static REQUEST_TIMEOUT: Duration;
+
+    /// The status of the attempt's response, for errors found after decoding: set by
+    /// `exec`, read by [`crate::Client`] when the attempt fails.
+    pub(crate) static RESPONSE_STATUS: std::cell::Cell<u16>;
 }
 
 /// Marks a response whose 2xx status was rewritten because its body is an error
@@ -152,9 +156,19 @@ impl ClientHooks<Hooks> for RawClient {
             latency_ms = tracing::field::Empty,
         );
         let started = Instant::now();
+        let probe = crate::generated::LENIENT_SUCCESS_OPERATIONS.contains(&info.operation_id);
         let result = async {
             match self.client().execute(request).await {
-                Ok(response) => flag_error_in_success(response).await,
+                Ok(response) => {
+                    // Remembered for the decode-error path, which has only the body.
+                    let _ =
+                        RESPONSE_STATUS.try_with(|status| status.set(response.status().as_u16()));
+                    if probe {
+                        flag_error_in_success(response).await
+                    } else {
+                        Ok(response)
+                    }
+                }
                 Err(e) => Err(e),
             }
         }
@@ -174,6 +188,11 @@ impl ClientHooks<Hooks> for RawClient {
 
 /// A 2xx answer whose small body is an error object is turned into a non-2xx one (so
 /// the generated code hands it back undecoded) and marked with its original status.
+///
+/// Only for the operations whose success body would decode from an error object
+/// (`LENIENT_SUCCESS_OPERATIONS`, listed by codegen): for all others an error object
+/// fails to decode and [`into_error`] recognizes it, so ordinary answers pass through
+/// untouched.
 async fn flag_error_in_success(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
     let status = response.status();
     let small = response
@@ -215,6 +234,7 @@ pub(crate) async fn into_error(
     operation: &'static str,
     error: progenitor_client::Error<()>,
     timeout: Duration,
+    status: Option<u16>,
 ) -> Error {
     use progenitor_client::Error as Raw;
     match error {
@@ -222,6 +242,10 @@ pub(crate) async fn into_error(
         Raw::Custom(reason) => Error::Config(format!("{operation}: could not sign: {reason}")),
         Raw::CommunicationError(e) | Raw::ResponseBodyError(e) | Raw::InvalidUpgrade(e) => {
             from_reqwest(operation, e, timeout)
+        }
+        // A 2xx whose body is an error object fails to decode as the success type.
+        Raw::InvalidResponsePayload(body, _) if parse_error_object(&body).is_some() => {
+            ApiError::from_body(operation, status.unwrap_or(200), &body, None).into()
         }
         Raw::InvalidResponsePayload(body, e) => Error::decode(operation, e.to_string(), &body),
         Raw::UnexpectedResponse(response) => from_unexpected(operation, response, timeout).await,

@@ -673,3 +673,24 @@ fn a_cancel_whose_retries_end_in_5xx_after_a_lost_answer_is_reported_done() {
         .expect("the lost attempt cancelled it");
     assert_eq!(cancelled.order_id, "ord-7");
 }
+
+#[test]
+fn an_error_object_in_a_201_is_an_api_error_with_that_status() {
+    // Decoding fails on the error object; the client reports Kalshi's error with the
+    // status it really came with, not a decode error.
+    let server = TestServer::start(|_| {
+        Reply::json(
+            201,
+            &json!({"error": {"code": "group_limit", "message": "too many groups"}}),
+        )
+    });
+    let client = server
+        .client_builder()
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .expect("client");
+    let error = client.create_order_group(5).expect_err("an error object");
+    assert!(matches!(error, Error::Api(_)), "{error:?}");
+    assert_eq!(error.status(), Some(201));
+    assert_eq!(error.code(), Some("group_limit"));
+}
