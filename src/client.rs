@@ -350,6 +350,14 @@ impl CallKind {
         timeout: None,
     };
 
+    /// A call the client cannot classify ([`Client::raw`]): repeated only when the
+    /// exchange certainly did nothing, and counted as a read.
+    pub const UNCLASSIFIED: CallKind = CallKind {
+        idempotency: Idempotency::NotIdempotent,
+        budget: Budget::Read,
+        timeout: None,
+    };
+
     /// The same call with its own request timeout.
     pub fn with_timeout(self, timeout: Option<Duration>) -> CallKind {
         CallKind { timeout, ..self }
@@ -453,15 +461,7 @@ impl Client {
             + 'static,
         T: Send + 'static,
     {
-        self.call(
-            operation,
-            CallKind {
-                idempotency: Idempotency::NotIdempotent,
-                budget: Budget::Read,
-                timeout: None,
-            },
-            call,
-        )
+        self.call(operation, CallKind::UNCLASSIFIED, call)
     }
 
     /// Run a generated call with the client's rate limit and retry policy.

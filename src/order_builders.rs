@@ -194,10 +194,11 @@ fn check_subaccount(subaccount: Option<u64>) -> Result<()> {
     }
 }
 
-fn unix_now() -> i64 {
+/// Now, in Unix seconds (0 if the clock is before 1970).
+pub(crate) fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// What every order request states: the market, the side, the price and the count,

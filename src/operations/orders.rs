@@ -5,7 +5,7 @@ use crate::client::CallKind;
 use std::collections::{HashMap, HashSet};
 
 use crate::money::Count;
-use crate::order_builders::{AmendOrder, DecreaseOrder, NewOrder};
+use crate::order_builders::{unix_now, AmendOrder, DecreaseOrder, NewOrder};
 use crate::pagination::{List, Page};
 use crate::types;
 use crate::{Client, Error, Result};
@@ -157,7 +157,7 @@ impl Client {
         let body = order.validate("")?;
         let client_order_id = body.client_order_id.clone().unwrap_or_default();
         let ticker = body.ticker.clone();
-        let submitted_at = unix_seconds_now();
+        let submitted_at = unix_now();
         let result = self.call("create_order_v2", CallKind::keyed_write(1), move |raw| {
             let body = body.clone();
             async move { raw.create_order_v2().body(body).send().await }
@@ -289,7 +289,7 @@ impl Client {
                 )
             })
             .collect();
-        let submitted_at = unix_seconds_now();
+        let submitted_at = unix_now();
         // Every order carries its client_order_id on every attempt: repeating the
         // batch cannot place an order twice.
         let cost = orders.len();
@@ -558,12 +558,6 @@ pub const NOT_PLACED: &str = "kalshi_portfolio_not_placed";
 const ORDER_LOOKUP_SLACK_SECONDS: i64 = 300;
 /// Pages of 200 orders the lookup reads at most before concluding the order is absent.
 const ORDER_LOOKUP_MAX_PAGES: usize = 10;
-
-fn unix_seconds_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
 
 /// Whether a failed create may nevertheless have placed the order: the request may
 /// have reached the exchange and the answer was lost, or the call was retried. An
