@@ -197,6 +197,23 @@ fn any_write_is_retried_after_429_because_nothing_happened() {
     assert_eq!(server.request_count(), 2);
 }
 
+/// An order as `GET /portfolio/orders` shows it; `counts` are filled, remaining and
+/// initial contracts.
+fn order_json(order_id: &str, client_order_id: &str, status: &str, counts: [&str; 3]) -> Value {
+    let [filled, remaining, initial] = counts;
+    json!({
+        "order_id": order_id, "user_id": "u", "client_order_id": client_order_id,
+        "ticker": TICKER, "outcome_side": "yes", "book_side": "bid", "type": "limit",
+        "status": status, "yes_price_dollars": "0.5600", "no_price_dollars": "0.4400",
+        "fill_count_fp": filled, "remaining_count_fp": remaining, "initial_count_fp": initial,
+        "taker_fees_dollars": "0.0000", "maker_fees_dollars": "0.0000",
+        "taker_fill_cost_dollars": "0.0000", "maker_fill_cost_dollars": "0.0000",
+        "self_trade_prevention_type": "taker_at_cross",
+        "created_time": "2026-11-25T14:00:00Z", "last_update_time": "2026-11-25T14:00:01Z",
+        "exchange_index": 0
+    })
+}
+
 fn created(client_order_id: &str) -> Value {
     json!({
         "order_id": "ord-1", "client_order_id": client_order_id,
@@ -254,18 +271,13 @@ fn exchange_with_a_lost_first_answer() -> (TestServer, Arc<Mutex<Vec<Value>>>) {
             if placed.iter().any(|o| o["client_order_id"] == id.as_str()) {
                 return Reply::json(409, &error_body("duplicate_client_order_id"));
             }
-            let mut order = json!({
-                "order_id": format!("ord-{}", placed.len() + 1),
-                "user_id": "u", "client_order_id": id, "ticker": TICKER,
-                "outcome_side": "yes", "book_side": "bid", "type": "limit",
-                "status": "resting", "yes_price_dollars": "0.5600", "no_price_dollars": "0.4400",
-                "fill_count_fp": "0.00", "remaining_count_fp": "1.00", "initial_count_fp": "1.00",
-                "taker_fees_dollars": "0.0000", "maker_fees_dollars": "0.0000",
-                "taker_fill_cost_dollars": "0.0000", "maker_fill_cost_dollars": "0.0000",
-                "created_time": "2026-11-25T14:00:00Z", "exchange_index": 0
-            });
-            order["self_trade_prevention_type"] = json!("taker_at_cross");
-            placed.push(order);
+            let order_id = format!("ord-{}", placed.len() + 1);
+            placed.push(order_json(
+                &order_id,
+                &id,
+                "resting",
+                ["0.00", "1.00", "1.00"],
+            ));
             let reply = Reply::json(201, &created(&id));
             // Committed, but the answer comes too late for the first attempt.
             return if placed.len() == 1 {
@@ -412,16 +424,12 @@ fn exchange_that_applies_then_refuses(
     let writes = AtomicUsize::new(0);
     TestServer::start(move |request| {
         if request.method == "GET" {
-            let mut order = json!({
-                "order_id": "ord-9", "user_id": "u", "client_order_id": "c-9", "ticker": TICKER,
-                "outcome_side": "yes", "book_side": "bid", "type": "limit", "status": status_after,
-                "yes_price_dollars": "0.5600", "no_price_dollars": "0.4400",
-                "fill_count_fp": "2.00", "remaining_count_fp": remaining_after, "initial_count_fp": "10.00",
-                "taker_fees_dollars": "0.0000", "maker_fees_dollars": "0.0000",
-                "taker_fill_cost_dollars": "0.0000", "maker_fill_cost_dollars": "0.0000",
-                "last_update_time": "2026-11-25T14:00:01Z"
-            });
-            order["exchange_index"] = json!(0);
+            let order = order_json(
+                "ord-9",
+                "c-9",
+                status_after,
+                ["2.00", remaining_after, "10.00"],
+            );
             return Reply::json(200, &json!({"order": order}));
         }
         if writes.fetch_add(1, Ordering::SeqCst) == 0 {
@@ -527,15 +535,12 @@ fn batch_exchange(after_first: Option<Reply>) -> (TestServer, Arc<Mutex<Vec<Valu
                 continue;
             }
             let order_id = format!("ord-{}", placed.len() + 1);
-            placed.push(json!({
-                "order_id": order_id, "user_id": "u", "client_order_id": id, "ticker": TICKER,
-                "outcome_side": "yes", "book_side": "bid", "type": "limit", "status": "resting",
-                "yes_price_dollars": "0.5000", "no_price_dollars": "0.5000",
-                "fill_count_fp": "0.00", "remaining_count_fp": "1.00", "initial_count_fp": "1.00",
-                "taker_fees_dollars": "0.0000", "maker_fees_dollars": "0.0000",
-                "taker_fill_cost_dollars": "0.0000", "maker_fill_cost_dollars": "0.0000",
-                "created_time": "2026-11-25T14:00:00Z", "exchange_index": 0
-            }));
+            placed.push(order_json(
+                &order_id,
+                &id,
+                "resting",
+                ["0.00", "1.00", "1.00"],
+            ));
             items.push(json!({"order_id": order_id, "client_order_id": id,
                 "fill_count": "0.00", "remaining_count": "1.00", "ts_ms": 1}));
         }
@@ -605,15 +610,8 @@ fn a_failed_batch_that_placed_nothing_is_an_error() {
 }
 
 fn cancelled_order(order_id: &str) -> Value {
-    json!({"order": {
-        "order_id": order_id, "user_id": "u", "client_order_id": format!("c-{order_id}"),
-        "ticker": TICKER, "outcome_side": "yes", "book_side": "bid", "type": "limit",
-        "status": "canceled", "yes_price_dollars": "0.5000", "no_price_dollars": "0.5000",
-        "fill_count_fp": "0.00", "remaining_count_fp": "0.00", "initial_count_fp": "3.00",
-        "taker_fees_dollars": "0.0000", "maker_fees_dollars": "0.0000",
-        "taker_fill_cost_dollars": "0.0000", "maker_fill_cost_dollars": "0.0000",
-        "exchange_index": 0
-    }})
+    let client_order_id = format!("c-{order_id}");
+    json!({"order": order_json(order_id, &client_order_id, "canceled", ["0.00", "0.00", "3.00"])})
 }
 
 #[test]
