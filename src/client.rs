@@ -510,7 +510,12 @@ impl Client {
                 }
                 // The transport's per-request span (status, latency) nests in this one.
                 let span = tracing::debug_span!("kalshi_call", operation, attempt);
-                let attempt_future = call(inner.raw.clone()).instrument(span);
+                // Boxed so that this loop's own future stays small (~450 bytes rather
+                // than ~5.8 KB): tokio copies a task's whole future when it spawns it
+                // and again when it stores the result, and with the generated request
+                // future held inline that copying was the largest cost the facade
+                // added over a hand-written client (BENCHMARKS.md, "Waste found").
+                let attempt_future = Box::pin(call(inner.raw.clone())).instrument(span);
                 let attempt_future = transport::RESPONSE_STATUS.scope(Cell::new(0), async {
                     let result = attempt_future.await;
                     (result, transport::RESPONSE_STATUS.with(Cell::get))
@@ -527,7 +532,8 @@ impl Client {
                 let status = Some(status).filter(|s| *s != 0);
                 let error = match result {
                     Ok(value) => return Ok((value.into_inner(), attempt)),
-                    Err(e) => transport::into_error(operation, e, timeout, status).await,
+                    // Boxed for the same reason; one allocation on the error path is cheap.
+                    Err(e) => Box::pin(transport::into_error(operation, e, timeout, status)).await,
                 };
                 match inner.retry.next_wait(attempt, &error, kind.idempotency) {
                     Some(wait) => {
