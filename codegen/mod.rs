@@ -67,6 +67,7 @@ pub fn generate(spec_yaml: &str) -> CodegenResult<String> {
         syn::parse2(tokens).map_err(|e| format!("progenitor emitted invalid Rust: {e}"))?;
     make_enums_lenient(&mut file);
     drop_api_version_header(&mut file);
+    decode_success_without_header_copy(&mut file);
     add_lenient_success_list(&mut file, &lenient_success)?;
     Ok(prettyplease::unparse(&file))
 }
@@ -263,8 +264,10 @@ fn patch_display_impl(item: &mut syn::ItemImpl, lenient: &std::collections::BTre
 ///
 /// Kalshi does not document it, and the wire should carry only what Kalshi documents
 /// plus a `User-Agent`. Removing the statement that appends it, rather than the header
-/// after the fact, costs nothing per request. (The transport's `pre` hook still
-/// removes the header, should a future generator add it another way.)
+/// after the fact, costs nothing per request; the header map it was appended to is
+/// then created with room for the headers that remain (none today), so it no longer
+/// allocates on every request. (The transport's `pre` hook still removes the header,
+/// should a future generator add it another way.)
 pub fn drop_api_version_header(file: &mut syn::File) {
     use syn::visit_mut::VisitMut;
 
@@ -272,14 +275,88 @@ pub fn drop_api_version_header(file: &mut syn::File) {
 
     impl VisitMut for DropHeader {
         fn visit_block_mut(&mut self, block: &mut syn::Block) {
+            let before = block.stmts.len();
             block
                 .stmts
                 .retain(|statement| !appends_api_version(statement));
+            let removed = before - block.stmts.len();
+            if removed > 0 {
+                block
+                    .stmts
+                    .iter_mut()
+                    .for_each(|statement| shrink_header_map_capacity(statement, removed));
+            }
             syn::visit_mut::visit_block_mut(self, block);
         }
     }
 
     DropHeader.visit_file_mut(file);
+}
+
+/// `let mut header_map = HeaderMap::with_capacity(Nusize);` → `N - removed`.
+fn shrink_header_map_capacity(statement: &mut syn::Stmt, removed: usize) {
+    let syn::Stmt::Local(local) = statement else {
+        return;
+    };
+    let Some(init) = &mut local.init else {
+        return;
+    };
+    let syn::Expr::Call(call) = init.expr.as_mut() else {
+        return;
+    };
+    let syn::Expr::Path(function) = call.func.as_ref() else {
+        return;
+    };
+    let names: Vec<String> = function
+        .path
+        .segments
+        .iter()
+        .map(|segment| segment.ident.to_string())
+        .collect();
+    if !names.ends_with(&["HeaderMap".to_string(), "with_capacity".to_string()]) {
+        return;
+    }
+    let Some(syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Int(capacity),
+        ..
+    })) = call.args.first_mut()
+    else {
+        return;
+    };
+    let Ok(value) = capacity.base10_parse::<usize>() else {
+        return;
+    };
+    let remaining = value.saturating_sub(removed);
+    *capacity = syn::LitInt::new(&format!("{remaining}usize"), capacity.span());
+}
+
+/// Decode success bodies with `crate::transport::decode_success` instead of
+/// progenitor's `ResponseValue::from_response`.
+///
+/// Both read the body and decode it the same way; ours moves the response headers
+/// into the `ResponseValue` where progenitor's clones them, which is a copy and
+/// several allocations on every successful request.
+pub fn decode_success_without_header_copy(file: &mut syn::File) {
+    use syn::visit_mut::VisitMut;
+
+    struct Replace;
+
+    impl VisitMut for Replace {
+        fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+            if let syn::Expr::Path(function) = call.func.as_mut() {
+                let segments = &function.path.segments;
+                let is_from_response = segments.len() == 2
+                    && segments[0].ident == "ResponseValue"
+                    && segments[1].ident == "from_response";
+                if is_from_response {
+                    function.path = syn::parse_quote!(crate::transport::decode_success);
+                }
+            }
+            syn::visit_mut::visit_expr_call_mut(self, call);
+        }
+    }
+
+    Replace.visit_file_mut(file);
 }
 
 /// `header_map.append(HeaderName::from_static("api-version"), …);`

@@ -16,7 +16,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo, ResponseValue};
 use reqwest::header::{HeaderName, HeaderValue};
 use tracing::Instrument;
 
@@ -219,6 +219,30 @@ async fn flag_error_in_success(response: reqwest::Response) -> reqwest::Result<r
         *rebuilt.status_mut() = status;
     }
     Ok(reqwest::Response::from(rebuilt))
+}
+
+/// Read and decode a success body: what progenitor's `ResponseValue::from_response`
+/// does, except that the headers are moved into the result instead of cloned.
+///
+/// The generated code calls this for every JSON success (codegen rewrites the call;
+/// see `decode_success_without_header_copy` in `codegen/mod.rs`). The errors are the
+/// ones progenitor's version returns, so [`into_error`] treats both alike.
+pub(crate) async fn decode_success<T, E>(
+    mut response: reqwest::Response,
+) -> Result<ResponseValue<T>, progenitor_client::Error<E>>
+where
+    T: serde::de::DeserializeOwned,
+{
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let body = response
+        .bytes()
+        .await
+        .map_err(progenitor_client::Error::ResponseBodyError)?;
+    match serde_json::from_slice(&body) {
+        Ok(value) => Ok(ResponseValue::new(value, status, headers)),
+        Err(e) => Err(progenitor_client::Error::InvalidResponsePayload(body, e)),
+    }
 }
 
 /// A cheap filter before parsing: an error object names `code`, `message` or `error`,

@@ -85,3 +85,22 @@ fn generate_dir_reports_one_line_per_yaml_file() {
         "{lines:#?}"
     );
 }
+
+/// The passes over progenitor's output that keep per-request work down: no
+/// `api-version` header, so no header map that allocates for nothing, and success
+/// bodies decoded by the transport's `decode_success`, which moves the response
+/// headers instead of cloning them.
+#[test]
+fn generated_requests_carry_no_needless_per_request_work() {
+    let source = xtask::codegen::generate(MINIMAL).unwrap();
+    assert!(!source.contains("api-version"), "{source}");
+    assert!(
+        source.contains("HeaderMap::with_capacity(0usize)"),
+        "{source}"
+    );
+    assert!(!source.contains("from_response"), "{source}");
+    assert!(
+        source.contains("crate::transport::decode_success(response).await"),
+        "{source}"
+    );
+}
