@@ -156,24 +156,28 @@ impl ClientHooks<Hooks> for RawClient {
             latency_ms = tracing::field::Empty,
         );
         let started = Instant::now();
-        let probe = crate::generated::LENIENT_SUCCESS_OPERATIONS.contains(&info.operation_id);
-        let result = async {
-            match self.client().execute(request).await {
-                Ok(response) => {
-                    // Remembered for the decode-error path, which has only the body.
-                    let _ =
-                        RESPONSE_STATUS.try_with(|status| status.set(response.status().as_u16()));
-                    if probe {
-                        flag_error_in_success(response).await
-                    } else {
-                        Ok(response)
-                    }
+        // `execute` takes the request before the first await, so this future holds only
+        // reqwest's boxed `Pending`; the probe, when there is one, is boxed too. Every
+        // byte here is part of each attempt's future (see `Client::call_counted`).
+        let sent = self
+            .client()
+            .execute(request)
+            .instrument(span.clone())
+            .await;
+        let result = match sent {
+            Ok(response) => {
+                // Remembered for the decode-error path, which has only the body.
+                let _ = RESPONSE_STATUS.try_with(|status| status.set(response.status().as_u16()));
+                if crate::generated::LENIENT_SUCCESS_OPERATIONS.contains(&info.operation_id) {
+                    Box::pin(flag_error_in_success(response))
+                        .instrument(span.clone())
+                        .await
+                } else {
+                    Ok(response)
                 }
-                Err(e) => Err(e),
             }
-        }
-        .instrument(span.clone())
-        .await;
+            Err(e) => Err(e),
+        };
         span.record("latency_ms", started.elapsed().as_millis() as u64);
         span.in_scope(|| match &result {
             Ok(response) => {
