@@ -711,7 +711,8 @@ impl Baseline {
 /// under ~2 minutes on 2 cores in release; `quick` is for smoke runs.
 #[derive(Clone, Copy, Debug)]
 pub struct Scale {
-    pub rounds: usize,
+    /// Rounds of the get_balance comparison, RSA and Ed25519.
+    pub rounds: [usize; 2],
     pub sign_iters: [u64; 2],
     pub balance_calls: [u64; 2],
     pub orders: u64,
@@ -725,9 +726,13 @@ pub struct Scale {
 impl Scale {
     pub fn report() -> Scale {
         Scale {
-            rounds: 9,
+            // Many short rounds rather than a few long ones: one round's CPU per
+            // request moves by ±15% with where the kernel puts the threads, so the
+            // median needs many of them. Ed25519 requests are cheap, and the facade's
+            // share of them is larger, so they get more.
+            rounds: [15, 31],
             sign_iters: [400, 4_000],
-            balance_calls: [250, 1_000],
+            balance_calls: [200, 400],
             orders: 500,
             thread_calls: [400, 2_000],
             connection_calls: 2_000,
@@ -738,7 +743,7 @@ impl Scale {
 
     pub fn quick() -> Scale {
         Scale {
-            rounds: 3,
+            rounds: [3, 3],
             sign_iters: [20, 200],
             balance_calls: [20, 100],
             orders: 50,
@@ -791,6 +796,9 @@ pub struct Comparison {
     pub baselines: Vec<(BaselineModel, Cost)>,
     /// Server CPU per request (subtracted from the above).
     pub server_cpu_us: f64,
+    /// Median over rounds of a second, identical reference baseline's CPU / the
+    /// first's: what the measurement reads when nothing differs (ideally 1.00x).
+    pub same_client_ratio: f64,
 }
 
 impl Comparison {
@@ -803,37 +811,82 @@ impl Comparison {
     }
 }
 
-pub fn compare_get_balance(server: &Server, key: Key, calls: u64, rounds: usize) -> Comparison {
-    let client = facade(server, key);
-    let baselines: Vec<Baseline> = BaselineModel::ALL
-        .iter()
-        .map(|&model| Baseline::new(server, key, model))
-        .collect();
-    let contenders = 1 + baselines.len();
-    let call = |which: usize| {
+/// The clients [`compare_get_balance`] measures, by index: the facade (0), every
+/// baseline model in [`BaselineModel::ALL`] order, then the reference model once more
+/// (two identical reference clients show how far apart the measurement puts equal
+/// costs).
+struct Contenders {
+    facade: Client,
+    baselines: Vec<Baseline>,
+}
+
+impl Contenders {
+    fn new(server: &Server, key: Key) -> Contenders {
+        Contenders {
+            facade: facade(server, key),
+            baselines: BaselineModel::ALL
+                .iter()
+                .chain(std::iter::once(&BaselineModel::Workers))
+                .map(|&model| Baseline::new(server, key, model))
+                .collect(),
+        }
+    }
+
+    const COUNT: usize = 2 + BaselineModel::ALL.len();
+    const SECOND_REFERENCE: usize = 1 + BaselineModel::ALL.len();
+
+    fn call(&self, which: usize) {
         if which == 0 {
-            black_box(client.get_balance().expect("facade get_balance"));
+            black_box(self.facade.get_balance().expect("facade get_balance"));
         } else {
             black_box(
-                baselines[which - 1]
+                self.baselines[which - 1]
                     .get_balance()
                     .expect("baseline get_balance"),
             );
         }
-    };
-    // Warm up: open each one's connection, fault in the code paths.
-    for _ in 0..20 {
-        (0..contenders).for_each(call);
     }
-    let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); contenders];
+}
+
+pub fn compare_get_balance(server: &Server, key: Key, calls: u64, rounds: usize) -> Comparison {
+    let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); Contenders::COUNT];
     for round in 0..rounds {
-        // Rotate the order so no contender always runs first or last.
-        for slot in 0..contenders {
-            let which = (round + slot) % contenders;
-            let sample = measure(server, calls, || (0..calls).for_each(|_| call(which)));
+        // New clients every round. Where a client's threads and buffers land makes it
+        // a few percent cheaper or dearer for its whole life: with one set of clients
+        // that luck decided whole reports (the two identical references below came
+        // out up to 6% apart); fresh ones each round let the median average it out.
+        let contenders = Contenders::new(server, key);
+        // Warm up: open each one's connection, fault in the code paths.
+        for _ in 0..50 {
+            (0..Contenders::COUNT).for_each(|which| contenders.call(which));
+        }
+        // A new order every round (the same orders every run): which client runs
+        // just before another changes what the other costs by a few percent (caches,
+        // which threads are awake), so no contender may keep the same neighbours.
+        let mut order: Vec<usize> = (0..Contenders::COUNT).collect();
+        fastrand::Rng::with_seed(round as u64).shuffle(&mut order);
+        for which in order {
+            // Unmeasured calls first: switching from another client (waking this
+            // one's idle threads, the other's going to sleep) costs CPU that would
+            // otherwise land on whichever contender happens to run next.
+            for _ in 0..(calls / 10).max(20) {
+                contenders.call(which);
+            }
+            let sample = measure(server, calls, || {
+                (0..calls).for_each(|_| contenders.call(which))
+            });
             samples[which].push(sample);
         }
     }
+    let cpu_ratio = |numerator: usize, denominator: usize| {
+        median(
+            &mut samples[numerator]
+                .iter()
+                .zip(&samples[denominator])
+                .map(|(n, d)| n.cpu_per_op_us() / d.cpu_per_op_us())
+                .collect::<Vec<_>>(),
+        )
+    };
     let cost = |which: usize| {
         let of =
             |f: fn(&Sample) -> f64| median(&mut samples[which].iter().map(f).collect::<Vec<_>>());
@@ -842,13 +895,7 @@ pub fn compare_get_balance(server: &Server, key: Key, calls: u64, rounds: usize)
             wall_us: of(Sample::wall_per_op_us),
             allocs: of(Sample::allocs_per_op),
             switches: of(Sample::switches_per_op),
-            facade_ratio: median(
-                &mut samples[0]
-                    .iter()
-                    .zip(&samples[which])
-                    .map(|(f, b)| f.cpu_per_op_us() / b.cpu_per_op_us())
-                    .collect::<Vec<_>>(),
-            ),
+            facade_ratio: cpu_ratio(0, which),
         }
     };
     let server_cpu_us = median(
@@ -866,6 +913,7 @@ pub fn compare_get_balance(server: &Server, key: Key, calls: u64, rounds: usize)
             .map(|(i, &model)| (model, cost(i + 1)))
             .collect(),
         server_cpu_us,
+        same_client_ratio: cpu_ratio(Contenders::SECOND_REFERENCE, 1),
     }
 }
 
@@ -1138,8 +1186,8 @@ pub fn report(scale: Scale, provider: &str, mut progress: impl FnMut(&str)) -> V
 
     out.push(format!(
         "get_balance, sequential: client CPU / wall µs per request (CPU = process - server \
-         thread), medians of {} interleaved rounds",
-        scale.rounds
+         thread), medians of {} / {} rounds (RSA / Ed25519), clients in a new order each round",
+        scale.rounds[0], scale.rounds[1]
     ));
     out.push(format!(
         "  {:<28}{:>22}{:>22}",
@@ -1152,7 +1200,7 @@ pub fn report(scale: Scale, provider: &str, mut progress: impl FnMut(&str)) -> V
             &server,
             key,
             scale.balance_calls[Scale::index(key)],
-            scale.rounds,
+            scale.rounds[Scale::index(key)],
         ));
     }
     let cell = |c: &Cost, ratio: bool| {
@@ -1185,8 +1233,15 @@ pub fn report(scale: Scale, provider: &str, mut progress: impl FnMut(&str)) -> V
         ));
     }
     out.push(format!(
+        "  {:<28}{:>22}{:>22}",
+        "base * vs a second base *",
+        format!("{:>5.2}x", comparisons[0].same_client_ratio),
+        format!("{:>5.2}x", comparisons[1].same_client_ratio),
+    ));
+    out.push(format!(
         "  (x = facade CPU / that baseline's; * = the facade's runtime model, the target's \
-         reference; server {:.0}/{:.0} µs per request not counted)",
+         reference; the base * vs base * line is the noise of this measurement; server \
+         {:.0}/{:.0} µs per request not counted)",
         comparisons[0].server_cpu_us, comparisons[1].server_cpu_us
     ));
     out.push(format!(
