@@ -514,7 +514,8 @@ impl Client {
                 // than ~5.8 KB): tokio copies a task's whole future when it spawns it
                 // and again when it stores the result, and with the generated request
                 // future held inline that copying was the largest cost the facade
-                // added over a hand-written client (BENCHMARKS.md, "Waste found").
+                // added over a hand-written client (BENCHMARKS.md, "Where the
+                // facade's extra cost went").
                 let attempt_future = Box::pin(call(inner.raw.clone())).instrument(span);
                 let attempt_future = transport::RESPONSE_STATUS.scope(Cell::new(0), async {
                     let result = attempt_future.await;
