@@ -730,9 +730,9 @@ impl Scale {
             // request moves by ±15% with where the kernel puts the threads, so the
             // median needs many of them. Ed25519 requests are cheap, and the facade's
             // share of them is larger, so they get more.
-            rounds: [15, 31],
+            rounds: [41, 81],
             sign_iters: [400, 4_000],
-            balance_calls: [200, 400],
+            balance_calls: [100, 150],
             orders: 500,
             thread_calls: [400, 2_000],
             connection_calls: 2_000,
@@ -821,13 +821,29 @@ struct Contenders {
 }
 
 impl Contenders {
-    fn new(server: &Server, key: Key) -> Contenders {
+    /// Builds the clients in the order given (a permutation of `0..COUNT`): the
+    /// order they are made in (which threads and buffers come first) also shifts their
+    /// cost by a percent or two, so it changes from round to round like the order they
+    /// run in.
+    fn new(server: &Server, key: Key, creation_order: &[usize]) -> Contenders {
+        let models: Vec<BaselineModel> = BaselineModel::ALL
+            .into_iter()
+            .chain(std::iter::once(BaselineModel::Workers))
+            .collect();
+        let mut facade_client = None;
+        let mut baselines: Vec<Option<Baseline>> = models.iter().map(|_| None).collect();
+        for &which in creation_order {
+            if which == 0 {
+                facade_client = Some(facade(server, key));
+            } else {
+                baselines[which - 1] = Some(Baseline::new(server, key, models[which - 1]));
+            }
+        }
         Contenders {
-            facade: facade(server, key),
-            baselines: BaselineModel::ALL
-                .iter()
-                .chain(std::iter::once(&BaselineModel::Workers))
-                .map(|&model| Baseline::new(server, key, model))
+            facade: facade_client.expect("the creation order names the facade"),
+            baselines: baselines
+                .into_iter()
+                .map(|baseline| baseline.expect("the creation order names every baseline"))
                 .collect(),
         }
     }
@@ -855,16 +871,20 @@ pub fn compare_get_balance(server: &Server, key: Key, calls: u64, rounds: usize)
         // a few percent cheaper or dearer for its whole life: with one set of clients
         // that luck decided whole reports (the two identical references below came
         // out up to 6% apart); fresh ones each round let the median average it out.
-        let contenders = Contenders::new(server, key);
+        // New orders every round (the same ones every run), to build the clients in
+        // and to run them in: which client runs just before another changes what the
+        // other costs by a few percent (caches, which threads are awake), so no
+        // contender may keep the same neighbours.
+        let mut rng = fastrand::Rng::with_seed(round as u64);
+        let mut creation_order: Vec<usize> = (0..Contenders::COUNT).collect();
+        rng.shuffle(&mut creation_order);
+        let mut order = creation_order.clone();
+        rng.shuffle(&mut order);
+        let contenders = Contenders::new(server, key, &creation_order);
         // Warm up: open each one's connection, fault in the code paths.
         for _ in 0..50 {
             (0..Contenders::COUNT).for_each(|which| contenders.call(which));
         }
-        // A new order every round (the same orders every run): which client runs
-        // just before another changes what the other costs by a few percent (caches,
-        // which threads are awake), so no contender may keep the same neighbours.
-        let mut order: Vec<usize> = (0..Contenders::COUNT).collect();
-        fastrand::Rng::with_seed(round as u64).shuffle(&mut order);
         for which in order {
             // Unmeasured calls first: switching from another client (waking this
             // one's idle threads, the other's going to sleep) costs CPU that would
