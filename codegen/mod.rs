@@ -68,6 +68,7 @@ pub fn generate(spec_yaml: &str) -> CodegenResult<String> {
     make_enums_lenient(&mut file);
     drop_api_version_header(&mut file);
     decode_success_without_header_copy(&mut file);
+    skip_absent_query_parameters(&mut file);
     add_lenient_success_list(&mut file, &lenient_success)?;
     Ok(prettyplease::unparse(&file))
 }
@@ -285,12 +286,86 @@ pub fn drop_api_version_header(file: &mut syn::File) {
                     .stmts
                     .iter_mut()
                     .for_each(|statement| shrink_header_map_capacity(statement, removed));
+                drop_unused_header_map(block);
             }
             syn::visit_mut::visit_block_mut(self, block);
         }
     }
 
     DropHeader.visit_file_mut(file);
+}
+
+/// With no header left to add, drop `let mut header_map = …with_capacity(0usize);` and
+/// the `.headers(header_map)` that hands the empty map to the request builder: one move
+/// of the builder and one header merge less per request.
+///
+/// Only when those are the map's sole two mentions in the block, so a generator that
+/// adds headers another way keeps its map.
+fn drop_unused_header_map(block: &mut syn::Block) {
+    use syn::visit_mut::VisitMut;
+
+    struct CountMentions(usize);
+
+    impl VisitMut for CountMentions {
+        fn visit_ident_mut(&mut self, ident: &mut proc_macro2::Ident) {
+            if ident == "header_map" {
+                self.0 += 1;
+            }
+        }
+    }
+
+    fn declares_empty_map(statement: &syn::Stmt) -> bool {
+        let syn::Stmt::Local(local) = statement else {
+            return false;
+        };
+        let declares =
+            matches!(&local.pat, syn::Pat::Ident(pattern) if pattern.ident == "header_map");
+        let Some(init) = &local.init else {
+            return false;
+        };
+        let syn::Expr::Call(call) = init.expr.as_ref() else {
+            return false;
+        };
+        let creates_empty_map = matches!(
+            call.func.as_ref(),
+            syn::Expr::Path(function)
+                if function.path.segments.last().is_some_and(|s| s.ident == "with_capacity")
+        ) && matches!(
+            call.args.first(),
+            Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(capacity), .. }))
+                if capacity.base10_digits() == "0"
+        );
+        declares && creates_empty_map
+    }
+
+    struct StripHeaders;
+
+    impl VisitMut for StripHeaders {
+        fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, expr);
+            if let syn::Expr::MethodCall(call) = expr {
+                let hands_over_the_map = call.method == "headers"
+                    && call.args.len() == 1
+                    && matches!(&call.args[0], syn::Expr::Path(path) if path.path.is_ident("header_map"));
+                if hands_over_the_map {
+                    *expr = call.receiver.as_ref().clone();
+                }
+            }
+        }
+    }
+
+    if !block.stmts.iter().any(declares_empty_map) {
+        return;
+    }
+    let mut count = CountMentions(0);
+    count.visit_block_mut(&mut block.clone());
+    if count.0 != 2 {
+        return;
+    }
+    block
+        .stmts
+        .retain(|statement| !declares_empty_map(statement));
+    StripHeaders.visit_block_mut(block);
 }
 
 /// `let mut header_map = HeaderMap::with_capacity(Nusize);` → `N - removed`.
@@ -328,6 +403,146 @@ fn shrink_header_map_capacity(statement: &mut syn::Stmt, removed: usize) {
     };
     let remaining = value.saturating_sub(removed);
     *capacity = syn::LitInt::new(&format!("{remaining}usize"), capacity.span());
+}
+
+/// Add an optional query parameter only when it is set.
+///
+/// progenitor emits `.query(&QueryParam::new("name", &value))` for every query
+/// parameter, and reqwest's `query` opens and closes the URL's query string even when an
+/// absent (`None`) value writes nothing: a few hundred instructions per absent parameter
+/// on every request. For the parameters a builder holds as `Result<Option<_>, String>`
+/// (the optional ones), the call becomes
+/// `crate::transport::query_if_present(builder, "name", &value)`; required ones are
+/// left as generated.
+pub fn skip_absent_query_parameters(file: &mut syn::File) {
+    use std::collections::{HashMap, HashSet};
+    use syn::visit_mut::VisitMut;
+
+    /// `Result<Option<_>, _>`
+    fn is_optional(ty: &syn::Type) -> bool {
+        let generic_arg = |ty: &syn::Type, outer: &str| -> Option<syn::Type> {
+            let syn::Type::Path(path) = ty else {
+                return None;
+            };
+            let last = path.path.segments.last()?;
+            if last.ident != outer {
+                return None;
+            }
+            let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                return None;
+            };
+            match args.args.first()? {
+                syn::GenericArgument::Type(inner) => Some(inner.clone()),
+                _ => None,
+            }
+        };
+        generic_arg(ty, "Result").is_some_and(|inner| generic_arg(&inner, "Option").is_some())
+    }
+
+    /// `&progenitor_client::QueryParam::new("name", &value)` → ("name", value)
+    fn query_param(arg: &syn::Expr) -> Option<(syn::LitStr, syn::Ident)> {
+        let syn::Expr::Reference(reference) = arg else {
+            return None;
+        };
+        let syn::Expr::Call(call) = reference.expr.as_ref() else {
+            return None;
+        };
+        let syn::Expr::Path(function) = call.func.as_ref() else {
+            return None;
+        };
+        let names: Vec<String> = function
+            .path
+            .segments
+            .iter()
+            .map(|segment| segment.ident.to_string())
+            .collect();
+        if !names.ends_with(&["QueryParam".to_string(), "new".to_string()]) || call.args.len() != 2
+        {
+            return None;
+        }
+        let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(name),
+            ..
+        }) = &call.args[0]
+        else {
+            return None;
+        };
+        let syn::Expr::Reference(value) = &call.args[1] else {
+            return None;
+        };
+        let syn::Expr::Path(value) = value.expr.as_ref() else {
+            return None;
+        };
+        Some((name.clone(), value.path.get_ident()?.clone()))
+    }
+
+    struct Rewrite<'a> {
+        optional: &'a HashSet<String>,
+    }
+
+    impl VisitMut for Rewrite<'_> {
+        fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, expr);
+            let syn::Expr::MethodCall(call) = expr else {
+                return;
+            };
+            if call.method != "query" || call.args.len() != 1 {
+                return;
+            }
+            let Some((name, value)) = query_param(&call.args[0]) else {
+                return;
+            };
+            if !self.optional.contains(&value.to_string()) {
+                return;
+            }
+            let builder = call.receiver.as_ref().clone();
+            *expr = syn::parse_quote!(
+                crate::transport::query_if_present(#builder, #name, &#value)
+            );
+        }
+    }
+
+    for item in &mut file.items {
+        let syn::Item::Mod(module) = item else {
+            continue;
+        };
+        let Some((_, items)) = &mut module.content else {
+            continue;
+        };
+        let mut optional_fields: HashMap<String, HashSet<String>> = HashMap::new();
+        for item in items.iter() {
+            if let syn::Item::Struct(builder) = item {
+                let fields = builder
+                    .fields
+                    .iter()
+                    .filter(|field| is_optional(&field.ty))
+                    .filter_map(|field| field.ident.as_ref().map(ToString::to_string))
+                    .collect();
+                optional_fields.insert(builder.ident.to_string(), fields);
+            }
+        }
+        for item in items.iter_mut() {
+            let syn::Item::Impl(implementation) = item else {
+                continue;
+            };
+            let syn::Type::Path(self_type) = implementation.self_ty.as_ref() else {
+                continue;
+            };
+            let Some(name) = self_type.path.segments.last().map(|s| s.ident.to_string()) else {
+                continue;
+            };
+            let Some(optional) = optional_fields.get(&name) else {
+                continue;
+            };
+            for member in &mut implementation.items {
+                if let syn::ImplItem::Fn(function) = member {
+                    if function.sig.ident == "send" {
+                        Rewrite { optional }.visit_impl_item_fn_mut(function);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Decode success bodies with `crate::transport::decode_success` instead of

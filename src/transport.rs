@@ -249,6 +249,23 @@ where
     }
 }
 
+/// Add an optional query parameter to a request only when it is set.
+///
+/// The generated code calls this for every optional query parameter (codegen rewrites
+/// the call; see `skip_absent_query_parameters` in `codegen/mod.rs`): reqwest's `query`
+/// costs a few hundred instructions even for a value that writes nothing. A present
+/// value is serialized exactly as progenitor would.
+pub(crate) fn query_if_present<T: serde::Serialize>(
+    builder: reqwest::RequestBuilder,
+    name: &str,
+    value: &Option<T>,
+) -> reqwest::RequestBuilder {
+    match value {
+        Some(_) => builder.query(&progenitor_client::QueryParam::new(name, value)),
+        None => builder,
+    }
+}
+
 /// A cheap filter before parsing: an error object names `code`, `message` or `error`,
 /// and an ordinary answer (a balance, an order) usually names none of them, so the
 /// common case costs a byte scan instead of a second JSON parse.
