@@ -12,6 +12,10 @@
 //! [`into_error`] turns whatever the generated call failed with into the crate's
 //! [`Error`], reading status, `Retry-After` and the raw body itself (the spec's error
 //! responses are removed before generation; see `codegen/mod.rs`).
+//!
+//! Codegen also points two of the generated code's own calls here, because progenitor's
+//! versions do needless work on every request: [`decode_success`] (no copy of the
+//! response headers) and [`query_if_present`] (nothing for an unset query parameter).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
