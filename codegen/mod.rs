@@ -372,6 +372,18 @@ fn drop_unused_header_map(block: &mut syn::Block) {
     StripHeaders.visit_block_mut(block);
 }
 
+/// Whether `path`'s last segments are `tail`, e.g. `::reqwest::header::HeaderMap::new`
+/// ends with `["HeaderMap", "new"]`.
+fn path_ends_with(path: &syn::Path, tail: &[&str]) -> bool {
+    path.segments.len() >= tail.len()
+        && path
+            .segments
+            .iter()
+            .rev()
+            .zip(tail.iter().rev())
+            .all(|(segment, name)| segment.ident == name)
+}
+
 /// `let mut header_map = HeaderMap::with_capacity(Nusize);` → `N - removed`.
 fn shrink_header_map_capacity(statement: &mut syn::Stmt, removed: usize) {
     let syn::Stmt::Local(local) = statement else {
@@ -386,13 +398,7 @@ fn shrink_header_map_capacity(statement: &mut syn::Stmt, removed: usize) {
     let syn::Expr::Path(function) = call.func.as_ref() else {
         return;
     };
-    let names: Vec<String> = function
-        .path
-        .segments
-        .iter()
-        .map(|segment| segment.ident.to_string())
-        .collect();
-    if !names.ends_with(&["HeaderMap".to_string(), "with_capacity".to_string()]) {
+    if !path_ends_with(&function.path, &["HeaderMap", "with_capacity"]) {
         return;
     }
     let Some(syn::Expr::Lit(syn::ExprLit {
@@ -454,14 +460,7 @@ pub fn skip_absent_query_parameters(file: &mut syn::File) {
         let syn::Expr::Path(function) = call.func.as_ref() else {
             return None;
         };
-        let names: Vec<String> = function
-            .path
-            .segments
-            .iter()
-            .map(|segment| segment.ident.to_string())
-            .collect();
-        if !names.ends_with(&["QueryParam".to_string(), "new".to_string()]) || call.args.len() != 2
-        {
+        if !path_ends_with(&function.path, &["QueryParam", "new"]) || call.args.len() != 2 {
             return None;
         }
         let syn::Expr::Lit(syn::ExprLit {
