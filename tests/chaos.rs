@@ -287,6 +287,18 @@ impl Trial {
             .filter(|&i| matches!(self.placed[i].belief, Belief::Resting(_)))
             .collect()
     }
+
+    /// One resting order at random: its index, a copy, and its believed remaining count
+    /// in hundredths. Callers check that some order rests first.
+    fn pick_resting(&self, rng: &mut fastrand::Rng) -> (usize, Tracked, i64) {
+        let resting = self.resting();
+        let index = resting[rng.usize(0..resting.len())];
+        let tracked = self.placed[index].clone();
+        let Belief::Resting(remaining) = tracked.belief else {
+            unreachable!("picked among resting orders")
+        };
+        (index, tracked, remaining)
+    }
 }
 
 /// A new order: bids at or below 0.45 and asks at or above 0.55, so the caller's own
@@ -607,9 +619,7 @@ fn op_amend(
     trial: &mut Trial,
     context: &str,
 ) {
-    let resting = trial.resting();
-    let index = resting[rng.usize(0..resting.len())];
-    let tracked = trial.placed[index].clone();
+    let (index, tracked, _) = trial.pick_resting(rng);
     let cents = if tracked.bid {
         rng.i64(2..=45)
     } else {
@@ -656,12 +666,7 @@ fn op_decrease(
     trial: &mut Trial,
     context: &str,
 ) {
-    let resting = trial.resting();
-    let index = resting[rng.usize(0..resting.len())];
-    let tracked = trial.placed[index].clone();
-    let Belief::Resting(remaining) = tracked.belief else {
-        unreachable!("picked among resting orders")
-    };
+    let (index, tracked, remaining) = trial.pick_resting(rng);
     let reduce_to = rng.bool();
     let (decrease, expected) = if reduce_to {
         let to = 100 * rng.i64(0..remaining / 100);
@@ -709,12 +714,7 @@ fn op_cancel(
     trial: &mut Trial,
     context: &str,
 ) {
-    let resting = trial.resting();
-    let index = resting[rng.usize(0..resting.len())];
-    let tracked = trial.placed[index].clone();
-    let Belief::Resting(remaining) = tracked.belief else {
-        unreachable!("picked among resting orders")
-    };
+    let (index, tracked, remaining) = trial.pick_resting(rng);
     let script = random_script(rng);
     let (result, journal) = under_faults(sandbox, stats, context, &script, true, || {
         client.cancel_order(&tracked.order_id)
