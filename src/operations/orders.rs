@@ -257,7 +257,7 @@ impl Client {
     /// (as duplicates of an attempt whose answer was lost) are looked up and reported
     /// as placed; if the whole batch failed after it may have reached the exchange,
     /// every order is looked up, and those not found come back with the error code
-    /// [`NOT_PLACED`](crate::operations::NOT_PLACED).
+    /// [`NOT_PLACED`].
     pub fn batch_create_orders(
         &self,
         orders: &[NewOrder],
@@ -460,7 +460,8 @@ impl Client {
     ///
     /// Retried like [`Client::cancel_order`]: after a retry, an item the exchange
     /// refused for an order that is now cancelled (by an attempt whose answer was
-    /// lost) is reported as cancelled.
+    /// lost) is reported as cancelled, with `reduced_by` its unfilled count
+    /// (initial − filled), as for a single cancel.
     pub fn batch_cancel_orders<I, S>(
         &self,
         order_ids: I,
