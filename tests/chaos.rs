@@ -169,6 +169,9 @@ struct Stats {
     batch_duplicate_items: u64,
     /// Batch-cancel items refused as not resting after an earlier attempt cancelled them.
     batch_cancel_refused_after_retry: u64,
+    /// Items of batch cancels that failed as a whole whose order the client found not
+    /// cancelled (`NOT_CANCELLED`).
+    batch_cancel_items_not_cancelled: u64,
     /// Cancels and reduce_to decreases reported done after a refused retry.
     already_applied: u64,
     /// Cancels and batch-cancel items recovered that way whose `reduced_by`
@@ -213,7 +216,8 @@ impl Stats {
              creates found by the client's lookup {}; ambiguous create errors resolved by \
              lookup {} (placed {}); orders of failed batch creates resolved by lookup {} \
              (placed {}); unsent create errors {}; batch duplicate items {}; \
-             batch cancel items refused after retry {}; already-applied cancel/decrease {} \
+             batch cancel items refused after retry {}; items of failed batch cancels \
+             not cancelled {}; already-applied cancel/decrease {} \
              (reduced_by overstated {}); resyncs after errors {}; \
              duplicates={} losses={} mismatches={} retry_rule_violations={} in {:.1}s",
             self.trials,
@@ -232,6 +236,7 @@ impl Stats {
             self.unsent_creates,
             self.batch_duplicate_items,
             self.batch_cancel_refused_after_retry,
+            self.batch_cancel_items_not_cancelled,
             self.already_applied,
             self.reduced_by_overstated,
             self.resyncs,
@@ -794,12 +799,11 @@ fn op_batch_cancel(
                 };
                 match &item.error {
                     None => {
-                        // After a retry the client reads each refused item's order.
+                        // The client reads an order only to settle a lost answer.
                         let read = format!("/portfolio/orders/{}", order.order_id);
-                        let recovered = retried
-                            && journal
-                                .iter()
-                                .any(|e| is_order_read(e) && e.path.ends_with(&read));
+                        let recovered = journal
+                            .iter()
+                            .any(|e| is_order_read(e) && e.path.ends_with(&read));
                         check_reduced_by(stats, context, order, item.reduced_by, recovered);
                         order.belief = Belief::Gone;
                     }
@@ -809,6 +813,24 @@ fn op_batch_cancel(
                         // An earlier attempt, whose answer was lost, cancelled it.
                         stats.batch_cancel_refused_after_retry += 1;
                         order.belief = Belief::Gone;
+                    }
+                    Some(error)
+                        if error.code.as_deref()
+                            == Some(kalshi_portfolio::operations::NOT_CANCELLED) =>
+                    {
+                        // The batch failed as a whole; the client read this order
+                        // and found it not cancelled.
+                        stats.batch_cancel_items_not_cancelled += 1;
+                        let now = client
+                            .get_order(&order.order_id)
+                            .expect("reading an order without faults");
+                        if now.status == OrderStatus::Canceled {
+                            stats.mismatch(format!(
+                                "{context}: {} reported not cancelled, but it is",
+                                order.client_order_id
+                            ));
+                        }
+                        resync(client, stats, order);
                     }
                     Some(_) => resync(client, stats, order),
                 }

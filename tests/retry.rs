@@ -653,6 +653,106 @@ fn a_batch_cancel_applied_by_a_lost_attempt_reports_the_orders_cancelled() {
     }
 }
 
+/// A batch cancel whose first answer is lost and whose retries all fail with 503;
+/// the orders read back with the given statuses.
+fn exchange_where_a_batch_cancel_fails_after_a_lost_answer(
+    statuses: &'static [(&'static str, &'static str)],
+) -> TestServer {
+    let writes = AtomicUsize::new(0);
+    TestServer::start(move |request| {
+        if request.method == "GET" {
+            let id = request.path.rsplit('/').next().unwrap_or_default();
+            return match statuses.iter().find(|(order_id, _)| *order_id == id) {
+                Some((_, "canceled")) => Reply::json(200, &cancelled_order(id)),
+                Some((_, status)) => {
+                    let order =
+                        order_json(id, &format!("c-{id}"), status, ["0.00", "3.00", "3.00"]);
+                    Reply::json(200, &json!({ "order": order }))
+                }
+                None => Reply::json(404, &error_body("not_found")),
+            };
+        }
+        if writes.fetch_add(1, Ordering::SeqCst) == 0 {
+            Reply::json(200, &json!({"orders": []})).after(Duration::from_millis(600))
+        } else {
+            Reply::json(503, &error_body("unavailable"))
+        }
+    })
+}
+
+#[test]
+fn a_batch_cancel_that_failed_after_a_lost_answer_reports_each_order() {
+    let server = exchange_where_a_batch_cancel_fails_after_a_lost_answer(&[
+        ("ord-1", "canceled"),
+        ("ord-2", "resting"),
+    ]);
+    let items = impatient_client(&server)
+        .batch_cancel_orders(["ord-1", "ord-2"])
+        .expect("the lost attempt cancelled ord-1");
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0].order_id, "ord-1");
+    assert!(items[0].error.is_none(), "{:?}", items[0]);
+    assert_eq!(
+        items[0].reduced_by.to_string(),
+        "3.00",
+        "initial 3 - filled 0"
+    );
+    assert_eq!(items[1].order_id, "ord-2");
+    assert_eq!(items[1].reduced_by.to_string(), "0.00");
+    let error = items[1].error.as_ref().expect("ord-2 still rests");
+    assert_eq!(
+        error.code.as_deref(),
+        Some(kalshi_portfolio::operations::NOT_CANCELLED)
+    );
+    assert!(
+        error
+            .message
+            .as_deref()
+            .unwrap_or_default()
+            .contains("resting"),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_failed_batch_cancel_that_cancelled_nothing_returns_its_error() {
+    let server = exchange_where_a_batch_cancel_fails_after_a_lost_answer(&[
+        ("ord-1", "resting"),
+        ("ord-2", "resting"),
+    ]);
+    let error = impatient_client(&server)
+        .batch_cancel_orders(["ord-1", "ord-2"])
+        .expect_err("nothing was cancelled");
+    assert!(error.may_have_reached_exchange());
+    match error.last() {
+        Error::Api(api) => assert_eq!(api.status, 503),
+        other => panic!("expected the last attempt's 503, got {other:?}"),
+    }
+    let reads = server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET")
+        .count();
+    assert_eq!(reads, 2, "each order is read once");
+}
+
+#[test]
+fn a_batch_cancel_refused_outright_is_not_looked_up() {
+    let server = TestServer::start(|_| Reply::json(400, &error_body("bad_request")));
+    let error = impatient_client(&server)
+        .batch_cancel_orders(["ord-1", "ord-2"])
+        .expect_err("refused");
+    assert!(
+        matches!(error, Error::Api(ref api) if api.status == 400),
+        "{error:?}"
+    );
+    assert_eq!(
+        server.request_count(),
+        1,
+        "one refused request and no reads"
+    );
+}
+
 #[test]
 fn a_cancel_whose_retries_end_in_5xx_after_a_lost_answer_is_reported_done() {
     let writes = AtomicUsize::new(0);

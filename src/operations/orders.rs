@@ -461,7 +461,10 @@ impl Client {
     /// Retried like [`Client::cancel_order`]: after a retry, an item the exchange
     /// refused for an order that is now cancelled (by an attempt whose answer was
     /// lost) is reported as cancelled, with `reduced_by` its unfilled count
-    /// (initial − filled), as for a single cancel.
+    /// (initial − filled), as for a single cancel. If the whole batch failed after it
+    /// may have reached the exchange, every order is read: when any of them is now
+    /// cancelled the call succeeds, reporting those as cancelled and the others with
+    /// the error code [`NOT_CANCELLED`]; when none is, it returns the error.
     pub fn batch_cancel_orders<I, S>(
         &self,
         order_ids: I,
@@ -484,7 +487,8 @@ impl Client {
         }
         let cost = ids.len();
         let orders: Vec<_> = ids
-            .into_iter()
+            .iter()
+            .cloned()
             .map(|order_id| types::BatchCancelOrdersV2RequestOrdersItem {
                 order_id,
                 exchange_index: None,
@@ -522,8 +526,47 @@ impl Client {
                     None => item,
                 })
                 .collect()),
+            // The whole batch failed after it may have reached the exchange: report
+            // each order as the exchange now shows it.
+            Err(error) if outcome_unknown(&error) => self.settle_failed_batch_cancel(&ids, error),
             Err(error) => Err(error),
         }
+    }
+
+    /// Read every order of a batch cancel that failed as a whole. The call succeeds
+    /// only if some order is now cancelled; if none is, or a read fails, the
+    /// caller gets the batch's own error.
+    fn settle_failed_batch_cancel(
+        &self,
+        ids: &[String],
+        error: Error,
+    ) -> Result<Vec<types::BatchCancelOrdersV2ResponseOrdersItem>> {
+        let mut orders = Vec::with_capacity(ids.len());
+        for id in ids {
+            match self.get_order(id) {
+                Ok(order) => orders.push(order),
+                Err(lookup) => {
+                    tracing::warn!(error = %lookup, "batch cancel lookup failed");
+                    return Err(error);
+                }
+            }
+        }
+        if !orders
+            .iter()
+            .any(|order| order.status == types::OrderStatus::Canceled)
+        {
+            return Err(error);
+        }
+        Ok(orders
+            .into_iter()
+            .map(|order| {
+                if order.status == types::OrderStatus::Canceled {
+                    cancelled_item(order)
+                } else {
+                    not_cancelled_item(order, &error)
+                }
+            })
+            .collect())
     }
 
     /// Cancel every resting order of the account (`DELETE /portfolio/events/orders`).
@@ -554,18 +597,22 @@ impl Client {
 /// The item error code of an order of a failed batch that the exchange does not show.
 pub const NOT_PLACED: &str = "kalshi_portfolio_not_placed";
 
+/// The item error code of an order of a failed batch cancel that the exchange does not
+/// show cancelled.
+pub const NOT_CANCELLED: &str = "kalshi_portfolio_not_cancelled";
+
 /// How far before the call the order lookup searches, to absorb clock skew between this
 /// machine and the exchange.
 const ORDER_LOOKUP_SLACK_SECONDS: i64 = 300;
 /// Pages of 200 orders the lookup reads at most before concluding the order is absent.
 const ORDER_LOOKUP_MAX_PAGES: usize = 10;
 
-/// Whether a failed create may nevertheless have placed the order: the request may
-/// have reached the exchange and the answer was lost, or the call was retried. An
-/// attempt is only retried after a 429 (nothing placed) or after a failure whose
-/// answer was lost, and the last error does not say which: an earlier attempt may
-/// have placed the order even when the last one was refused as a duplicate, rate
-/// limited, or failed otherwise. A lookup settles it.
+/// Whether a failed create (or batch cancel) may nevertheless have been applied: the
+/// request may have reached the exchange and the answer was lost, or the call was
+/// retried. An attempt is only retried after a 429 (nothing applied) or after a
+/// failure whose answer was lost, and the last error does not say which: an earlier
+/// attempt may have placed the order even when the last one was refused as a
+/// duplicate, rate limited, or failed otherwise. A lookup settles it.
 fn outcome_unknown(error: &Error) -> bool {
     let last = error.last();
     let retried = error.attempts() > 1;
@@ -660,6 +707,28 @@ fn cancelled_item(order: types::Order) -> types::BatchCancelOrdersV2ResponseOrde
         reduced_by: cancelled.reduced_by,
         ts_ms: Some(cancelled.ts_ms),
         error: None,
+    }
+}
+
+/// The item for an order of a failed batch cancel that the exchange does not show
+/// cancelled (it may still rest, or have executed). The code is this crate's own.
+fn not_cancelled_item(
+    order: types::Order,
+    cause: &Error,
+) -> types::BatchCancelOrdersV2ResponseOrdersItem {
+    types::BatchCancelOrdersV2ResponseOrdersItem {
+        ts_ms: Some(last_change_ms(&order)),
+        error: Some(types::ErrorResponse {
+            code: Some(NOT_CANCELLED.to_string()),
+            message: Some(format!(
+                "the batch failed and the exchange shows this order {}",
+                order.status
+            )),
+            details: Some(cause.to_string()),
+        }),
+        order_id: order.order_id,
+        client_order_id: Some(order.client_order_id),
+        reduced_by: Count::ZERO,
     }
 }
 
