@@ -172,7 +172,7 @@ struct Stats {
     /// Items of batch cancels that failed as a whole whose order the client found not
     /// cancelled (`NOT_CANCELLED`).
     batch_cancel_items_not_cancelled: u64,
-    /// Cancels and reduce_to decreases reported done after a refused retry.
+    /// Cancels and reduce_to decreases reported done after the client read the order.
     already_applied: u64,
     /// Cancels and batch-cancel items recovered that way whose `reduced_by`
     /// (initial − filled) exceeds the count that actually rested.

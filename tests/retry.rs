@@ -485,6 +485,41 @@ fn a_reduce_to_applied_by_a_lost_attempt_is_reported_as_done() {
     assert_eq!(decreased.remaining_count.to_string(), "3.00");
 }
 
+/// With retries turned off a lost answer is not retried, but it is still looked up.
+fn client_that_never_retries(server: &TestServer) -> kalshi_portfolio::Client {
+    server
+        .client_builder()
+        .timeout(Duration::from_millis(250))
+        .retry_policy(quick(1))
+        .build()
+        .expect("client")
+}
+
+#[test]
+fn a_cancel_whose_only_answer_was_lost_is_looked_up_without_retrying() {
+    let server = exchange_that_applies_then_refuses("canceled", "0.00");
+    let cancelled = client_that_never_retries(&server)
+        .cancel_order("ord-9")
+        .expect("the only attempt cancelled it");
+    assert_eq!(cancelled.reduced_by.to_string(), "8.00");
+    let methods: Vec<String> = server.requests().into_iter().map(|r| r.method).collect();
+    assert_eq!(methods, ["DELETE", "GET"], "one attempt, then one read");
+}
+
+#[test]
+fn a_reduce_to_whose_only_answer_was_lost_is_looked_up_without_retrying() {
+    let server = exchange_that_applies_then_refuses("resting", "3.00");
+    let decreased = client_that_never_retries(&server)
+        .decrease_order(
+            "ord-9",
+            &kalshi_portfolio::DecreaseOrder::new().reduce_to(3),
+        )
+        .expect("the only attempt decreased it");
+    assert_eq!(decreased.remaining_count.to_string(), "3.00");
+    let methods: Vec<String> = server.requests().into_iter().map(|r| r.method).collect();
+    assert_eq!(methods, ["POST", "GET"], "one attempt, then one read");
+}
+
 #[test]
 fn a_reduce_by_is_not_repeated_after_a_lost_answer() {
     // Repeating "reduce by 2" could take 4 off: the timeout reaches the caller.

@@ -412,9 +412,9 @@ impl Client {
             async move { raw.decrease_order_v2().order_id(id).body(body).send().await }
         });
         match (result, target) {
-            // A retry refused after an earlier attempt may have applied it: if the
-            // order now rests at the target, that attempt did, and this is success.
-            (Err(error), Some(target)) if refused_after_retry(&error) => {
+            // A failure after a retry or a lost answer: an attempt may have applied
+            // it. If the order now rests at the target, one did, and this is success.
+            (Err(error), Some(target)) if outcome_unknown(&error) => {
                 match self.get_order(order_id) {
                     Ok(order) if order.remaining_count_fp == target => {
                         Ok(types::DecreaseOrderV2Response {
@@ -433,10 +433,11 @@ impl Client {
 
     /// Cancel a resting order (`DELETE /portfolio/events/orders/{order_id}`).
     ///
-    /// Retried like any keyed write. When a retry is refused because an earlier
-    /// attempt, whose answer was lost, already cancelled the order, the call succeeds;
-    /// `reduced_by` is then the order's unfilled count (initial − filled), since the
-    /// lost answer cannot be recovered.
+    /// Retried like any keyed write. When the call fails after a retry or a lost
+    /// answer (say a retry refused because an earlier attempt already cancelled the
+    /// order), the order is read; if it is now cancelled, the call succeeds, with
+    /// `reduced_by` the order's unfilled count (initial − filled), since the lost
+    /// answer cannot be recovered.
     pub fn cancel_order(&self, order_id: &str) -> Result<types::CancelOrderV2Response> {
         require_id("order_id", order_id)?;
         let id = order_id.to_string();
@@ -445,7 +446,7 @@ impl Client {
             async move { raw.cancel_order_v2().order_id(id).send().await }
         });
         match result {
-            Err(error) if refused_after_retry(&error) => match self.get_order(order_id) {
+            Err(error) if outcome_unknown(&error) => match self.get_order(order_id) {
                 Ok(order) if order.status == types::OrderStatus::Canceled => {
                     Ok(cancelled_from(order))
                 }
@@ -607,12 +608,12 @@ const ORDER_LOOKUP_SLACK_SECONDS: i64 = 300;
 /// Pages of 200 orders the lookup reads at most before concluding the order is absent.
 const ORDER_LOOKUP_MAX_PAGES: usize = 10;
 
-/// Whether a failed create (or batch cancel) may nevertheless have been applied: the
-/// request may have reached the exchange and the answer was lost, or the call was
-/// retried. An attempt is only retried after a 429 (nothing applied) or after a
-/// failure whose answer was lost, and the last error does not say which: an earlier
-/// attempt may have placed the order even when the last one was refused as a
-/// duplicate, rate limited, or failed otherwise. A lookup settles it.
+/// Whether a failed write may nevertheless have been applied: the request may have
+/// reached the exchange and the answer was lost, or the call was retried. An attempt
+/// is only retried after a 429 (nothing applied) or after a failure whose answer was
+/// lost, and the last error does not say which: an earlier attempt may have placed or
+/// cancelled the order even when the last one was refused (as a duplicate, as not
+/// resting), rate limited, or failed otherwise. A lookup settles it.
 fn outcome_unknown(error: &Error) -> bool {
     let last = error.last();
     let retried = error.attempts() > 1;
@@ -629,13 +630,6 @@ fn outcome_unknown(error: &Error) -> bool {
         _ => false,
     };
     retried || lost_answer
-}
-
-/// Whether a keyed write failed after a retry. A retry follows a lost answer or a
-/// 429, so an earlier attempt may already have applied the change, whatever the last
-/// attempt answered (a refusal, a 429, a 5xx): a lookup settles it.
-fn refused_after_retry(error: &Error) -> bool {
-    error.attempts() > 1
 }
 
 /// The cancel answer for an order a lost attempt already cancelled; `reduced_by` is
