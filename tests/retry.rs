@@ -442,10 +442,16 @@ fn exchange_that_applies_then_refuses(
 }
 
 fn impatient_client(server: &TestServer) -> kalshi_portfolio::Client {
+    impatient_client_with_attempts(server, 3)
+}
+
+/// A client whose 250 ms timeout loses a 600 ms answer; one attempt turns retries off
+/// (a lost answer is then not retried, but still looked up).
+fn impatient_client_with_attempts(server: &TestServer, attempts: u32) -> kalshi_portfolio::Client {
     server
         .client_builder()
         .timeout(Duration::from_millis(250))
-        .retry_policy(quick(3))
+        .retry_policy(quick(attempts))
         .build()
         .expect("client")
 }
@@ -485,20 +491,10 @@ fn a_reduce_to_applied_by_a_lost_attempt_is_reported_as_done() {
     assert_eq!(decreased.remaining_count.to_string(), "3.00");
 }
 
-/// With retries turned off a lost answer is not retried, but it is still looked up.
-fn client_that_never_retries(server: &TestServer) -> kalshi_portfolio::Client {
-    server
-        .client_builder()
-        .timeout(Duration::from_millis(250))
-        .retry_policy(quick(1))
-        .build()
-        .expect("client")
-}
-
 #[test]
 fn a_cancel_whose_only_answer_was_lost_is_looked_up_without_retrying() {
     let server = exchange_that_applies_then_refuses("canceled", "0.00");
-    let cancelled = client_that_never_retries(&server)
+    let cancelled = impatient_client_with_attempts(&server, 1)
         .cancel_order("ord-9")
         .expect("the only attempt cancelled it");
     assert_eq!(cancelled.reduced_by.to_string(), "8.00");
@@ -509,7 +505,7 @@ fn a_cancel_whose_only_answer_was_lost_is_looked_up_without_retrying() {
 #[test]
 fn a_reduce_to_whose_only_answer_was_lost_is_looked_up_without_retrying() {
     let server = exchange_that_applies_then_refuses("resting", "3.00");
-    let decreased = client_that_never_retries(&server)
+    let decreased = impatient_client_with_attempts(&server, 1)
         .decrease_order(
             "ord-9",
             &kalshi_portfolio::DecreaseOrder::new().reduce_to(3),
