@@ -516,6 +516,70 @@ fn a_reduce_to_whose_only_answer_was_lost_is_looked_up_without_retrying() {
     assert_eq!(methods, ["POST", "GET"], "one attempt, then one read");
 }
 
+/// The amend the scripted exchange's order (YES bid at 0.56, 2 filled) matches when it
+/// rests with 6 left.
+fn amend_to(total: u32) -> kalshi_portfolio::AmendOrder {
+    kalshi_portfolio::AmendOrder::new(TICKER)
+        .bid()
+        .price("0.56")
+        .count(total)
+}
+
+#[test]
+fn an_amend_applied_by_a_lost_attempt_is_reported_as_done() {
+    let server = exchange_that_applies_then_refuses("resting", "6.00");
+    let amended = impatient_client(&server)
+        .amend_order("ord-9", &amend_to(8))
+        .expect("the earlier attempt amended it");
+    assert_eq!(amended.order_id, "ord-9");
+    assert_eq!(
+        amended.remaining_count.map(|c| c.to_string()).as_deref(),
+        Some("6.00")
+    );
+    assert_eq!(
+        amended.fill_count, None,
+        "the amend's own fills are unknown"
+    );
+}
+
+#[test]
+fn a_retried_amend_answered_without_counts_reports_the_orders_remaining() {
+    // The lost first attempt resized the order; the retry changes nothing, and Kalshi
+    // answers such an amend without counts.
+    let writes = AtomicUsize::new(0);
+    let server = TestServer::start(move |request| {
+        if request.method == "GET" {
+            let order = order_json("ord-9", "c-9", "resting", ["2.00", "6.00", "8.00"]);
+            return Reply::json(200, &json!({ "order": order }));
+        }
+        let answer = json!({"order_id": "ord-9", "client_order_id": "c-9", "ts_ms": 1});
+        if writes.fetch_add(1, Ordering::SeqCst) == 0 {
+            Reply::json(200, &answer).after(Duration::from_millis(600))
+        } else {
+            Reply::json(200, &answer)
+        }
+    });
+    let amended = impatient_client(&server)
+        .amend_order("ord-9", &amend_to(8))
+        .expect("the retry succeeds");
+    assert_eq!(
+        amended.remaining_count.map(|c| c.to_string()).as_deref(),
+        Some("6.00")
+    );
+    assert_eq!(amended.fill_count, None);
+}
+
+#[test]
+fn a_refused_amend_the_order_does_not_show_is_an_error() {
+    // The order holds 8 in all; the amend asked for 9.
+    let server = exchange_that_applies_then_refuses("resting", "6.00");
+    let error = impatient_client(&server)
+        .amend_order("ord-9", &amend_to(9))
+        .expect_err("the order is not as the amend asked");
+    assert_eq!(error.status(), Some(400));
+    assert!(error.may_have_reached_exchange());
+}
+
 #[test]
 fn a_reduce_by_is_not_repeated_after_a_lost_answer() {
     // Repeating "reduce by 2" could take 4 off: the timeout reaches the caller.

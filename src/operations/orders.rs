@@ -374,6 +374,19 @@ impl Client {
 
     /// Change the price, total count or expiry of a resting order
     /// (`POST /portfolio/events/orders/{order_id}/amend`).
+    ///
+    /// Retried like any keyed write. When the call fails after a retry or a lost
+    /// answer (say a retry refused because the amend, applied by an earlier attempt,
+    /// let the order fill completely), the order is read; if it now has the amend's
+    /// price and total count (filled + remaining), and its new client order id and
+    /// expiry if the amend set them, the call succeeds with the order's remaining
+    /// count. Its `fill_count` and averages are then absent: the order record does not
+    /// tell the fills the amend caused from earlier ones.
+    ///
+    /// Kalshi's answer carries the counts only when the amend filled or resized the
+    /// order. After a retry, the answer without them is completed with the order's
+    /// remaining count, since a lost earlier attempt may have resized it; `fill_count`
+    /// and the averages are always the answering attempt's.
     pub fn amend_order(
         &self,
         order_id: &str,
@@ -381,13 +394,33 @@ impl Client {
     ) -> Result<types::AmendOrderV2Response> {
         require_id("order_id", order_id)?;
         let body = amend.validate()?;
+        let sent = body.clone();
         let id = order_id.to_string();
         // An amend states the order's new price and total count, so applying it twice
         // leaves the same order: safe to repeat.
-        self.call("amend_order_v2", CallKind::keyed_write(1), move |raw| {
+        let result = self.call_counted("amend_order_v2", CallKind::keyed_write(1), move |raw| {
             let (id, body) = (id.clone(), body.clone());
             async move { raw.amend_order_v2().order_id(id).body(body).send().await }
-        })
+        });
+        match result {
+            Ok((amended, 1)) => Ok(amended),
+            // Kalshi leaves the counts out when an amend neither fills nor resizes the
+            // order, which is what a retry repeating an applied amend does: the
+            // remaining count the caller needs is then the order's.
+            Ok((mut amended, _)) => {
+                if amended.remaining_count.is_none() {
+                    if let Ok(order) = self.get_order(order_id) {
+                        amended.remaining_count = Some(order.remaining_count_fp);
+                    }
+                }
+                Ok(amended)
+            }
+            Err(error) if outcome_unknown(&error) => match self.get_order(order_id) {
+                Ok(order) if shows_amend(&order, &sent) => Ok(amended_from(order)),
+                _ => Err(error),
+            },
+            Err(error) => Err(error),
+        }
     }
 
     /// Shrink a resting order (`POST /portfolio/events/orders/{order_id}/decrease`).
@@ -689,6 +722,48 @@ fn not_placed_item(
             message: Some("the batch failed and the exchange does not show this order".into()),
             details: Some(cause.to_string()),
         }),
+    }
+}
+
+/// Whether the order is as the amend asked: still resting or filled (not cancelled),
+/// at its price, with its total count, and with its new client order id and expiry
+/// where it set them. Prices are on the YES book, as the amend's `side` is.
+fn shows_amend(order: &types::Order, amend: &types::AmendOrderV2Request) -> bool {
+    let live = matches!(
+        order.status,
+        types::OrderStatus::Resting | types::OrderStatus::Executed
+    );
+    let total = order.fill_count_fp.checked_add(order.remaining_count_fp);
+    let client_order_id = amend
+        .updated_client_order_id
+        .as_ref()
+        .is_none_or(|updated| *updated == order.client_order_id);
+    let expiry = match amend.expiration_time {
+        None => true,
+        // 0 removes the expiry.
+        Some(0) => order.expiration_time.is_none(),
+        Some(seconds) => order.expiration_time.map(|time| time.timestamp()) == Some(seconds),
+    };
+    live && order.ticker == amend.ticker
+        && order.book_side == amend.side
+        && order.yes_price_dollars == amend.price
+        && total == Some(amend.count)
+        && client_order_id
+        && expiry
+}
+
+/// The amend answer for an order a lost attempt already amended. An amend's
+/// `fill_count` counts only the fills it caused, which the order record cannot tell
+/// apart from earlier ones, so it is left out with the averages.
+fn amended_from(order: types::Order) -> types::AmendOrderV2Response {
+    types::AmendOrderV2Response {
+        ts_ms: last_change_ms(&order),
+        order_id: order.order_id,
+        client_order_id: Some(order.client_order_id),
+        remaining_count: Some(order.remaining_count_fp),
+        fill_count: None,
+        average_fill_price: None,
+        average_fee_paid: None,
     }
 }
 
