@@ -298,6 +298,27 @@ pub(crate) struct Placed {
     pub average_fee: Option<i64>,
 }
 
+/// What an amend did: `placed` counts only the fills the amend caused by crossing the
+/// book. Kalshi reports the counts only when it filled or resized the order.
+#[derive(Clone, Debug)]
+pub(crate) struct Amended {
+    pub placed: Placed,
+    pub filled_or_resized: bool,
+}
+
+/// Average fill price and fee per contract (in micro-dollars) of `filled` hundredths
+/// worth `value` in all with `fees` paid, if anything filled.
+fn averages(filled: i64, value: i128, fees: i64) -> (Option<i64>, Option<i64>) {
+    if filled > 0 {
+        (
+            Some((value / filled as i128) as i64),
+            Some((fees as i128 * 100 / filled as i128) as i64),
+        )
+    } else {
+        (None, None)
+    }
+}
+
 /// The whole exchange state for one account.
 #[derive(Debug)]
 pub(crate) struct Exchange {
@@ -847,17 +868,8 @@ impl Exchange {
 
     fn placed(&self, idx: usize) -> Placed {
         let order = &self.orders[idx];
-        let (average_price, average_fee) = if order.filled > 0 {
-            (
-                Some((order.fill_value / order.filled as i128) as i64),
-                Some(
-                    ((order.taker_fees + order.maker_fees) as i128 * 100 / order.filled as i128)
-                        as i64,
-                ),
-            )
-        } else {
-            (None, None)
-        };
+        let fees = order.taker_fees + order.maker_fees;
+        let (average_price, average_fee) = averages(order.filled, order.fill_value, fees);
         Placed {
             order_id: order.id.clone(),
             client_order_id: order.client_order_id.clone(),
@@ -1234,7 +1246,7 @@ impl Exchange {
 
     /// Amend price and/or total count. A price change or a size increase loses queue
     /// priority; a new price that crosses matches immediately.
-    pub(crate) fn amend_order(&mut self, order_id: &str, req: &AmendReq, now: i64) -> Res<Placed> {
+    pub(crate) fn amend_order(&mut self, order_id: &str, req: &AmendReq, now: i64) -> Res<Amended> {
         self.expire(now);
         let idx = self.resting_user_order(order_id)?;
         let order = self.orders[idx].clone();
@@ -1315,7 +1327,22 @@ impl Exchange {
             self.match_order(idx, now);
             self.finish(idx, Tif::Gtc, now);
         }
-        Ok(self.placed(idx))
+        let after = &self.orders[idx];
+        let filled = after.filled - order.filled;
+        let fees = (after.taker_fees + after.maker_fees) - (order.taker_fees + order.maker_fees);
+        let (average_price, average_fee) =
+            averages(filled, after.fill_value - order.fill_value, fees);
+        Ok(Amended {
+            filled_or_resized: filled > 0 || after.remaining != order.remaining,
+            placed: Placed {
+                order_id: after.id.clone(),
+                client_order_id: after.client_order_id.clone(),
+                fill_count: filled,
+                remaining: after.remaining,
+                average_price,
+                average_fee,
+            },
+        })
     }
 
     // ---------------------------------------------------------------- groups

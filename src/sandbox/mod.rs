@@ -60,7 +60,9 @@
 //!   invalid_parameters`) and everything is on exchange index 0 (lists filtered to
 //!   another index are empty). Create and amend answers report `average_fill_price`
 //!   as the average YES price of the order's fills and `average_fee_paid` per
-//!   contract.
+//!   contract. An amend answer, as Kalshi documents, counts only the fills the amend
+//!   caused, and carries `fill_count` and `remaining_count` only when it filled or
+//!   resized the order.
 //!
 //! # The admin HTTP API
 //!

@@ -503,14 +503,18 @@ fn route(
         }
         ("POST", ["portfolio", "events", "orders", order_id, "amend"]) => {
             let request = parse_amend(&parse_body(body)?)?;
-            let placed = exchange.amend_order(order_id, &request, now)?;
+            let amended = exchange.amend_order(order_id, &request, now)?;
+            let placed = &amended.placed;
+            // As Kalshi documents: counts only when the amend filled or resized the
+            // order, averages only when it filled.
+            let counted = amended.filled_or_resized;
             ok(to_json(&crate::types::AmendOrderV2Response {
                 average_fee_paid: placed.average_fee.map(Dollars::from_micros),
                 average_fill_price: placed.average_price.map(Dollars::from_micros),
                 client_order_id: Some(placed.client_order_id.clone()),
-                fill_count: Some(Count::from_hundredths(placed.fill_count)),
+                fill_count: counted.then(|| Count::from_hundredths(placed.fill_count)),
                 order_id: placed.order_id.clone(),
-                remaining_count: Some(Count::from_hundredths(placed.remaining)),
+                remaining_count: counted.then(|| Count::from_hundredths(placed.remaining)),
                 ts_ms: now,
             }))
         }
