@@ -415,30 +415,42 @@ fn a_list_walk_can_have_a_longer_timeout_than_the_client() {
     assert!(page.items.is_empty());
 }
 
+/// An exchange that applies the first write but whose answer (`first`) misses the
+/// client's 250 ms timeout, answers later writes with `then`, and reads with
+/// `read(order_id)`.
+fn exchange_that_loses_the_first_answer(
+    first: Value,
+    then: Reply,
+    read: impl Fn(&str) -> Reply + Send + Sync + 'static,
+) -> TestServer {
+    let writes = AtomicUsize::new(0);
+    TestServer::start(move |request| {
+        if request.method == "GET" {
+            return read(request.path.rsplit('/').next().unwrap_or_default());
+        }
+        if writes.fetch_add(1, Ordering::SeqCst) == 0 {
+            Reply::json(200, &first).after(Duration::from_millis(600))
+        } else {
+            then.clone()
+        }
+    })
+}
+
 /// An order the exchange cancels or decreases on the first request, whose answer is
 /// lost; a repeat is refused because the order no longer rests as it did.
 fn exchange_that_applies_then_refuses(
     status_after: &'static str,
     remaining_after: &'static str,
 ) -> TestServer {
-    let writes = AtomicUsize::new(0);
-    TestServer::start(move |request| {
-        if request.method == "GET" {
-            let order = order_json(
-                "ord-9",
-                "c-9",
-                status_after,
-                ["2.00", remaining_after, "10.00"],
-            );
-            return Reply::json(200, &json!({"order": order}));
-        }
-        if writes.fetch_add(1, Ordering::SeqCst) == 0 {
-            // Applied, but the answer misses the client's timeout.
-            Reply::json(200, &json!({})).after(Duration::from_millis(600))
-        } else {
-            Reply::json(400, &error_body("order_not_resting"))
-        }
-    })
+    exchange_that_loses_the_first_answer(
+        json!({}),
+        Reply::json(400, &error_body("order_not_resting")),
+        move |_| {
+            let counts = ["2.00", remaining_after, "10.00"];
+            let order = order_json("ord-9", "c-9", status_after, counts);
+            Reply::json(200, &json!({ "order": order }))
+        },
+    )
 }
 
 fn impatient_client(server: &TestServer) -> kalshi_portfolio::Client {
@@ -546,19 +558,12 @@ fn an_amend_applied_by_a_lost_attempt_is_reported_as_done() {
 fn a_retried_amend_answered_without_counts_reports_the_orders_remaining() {
     // The lost first attempt resized the order; the retry changes nothing, and Kalshi
     // answers such an amend without counts.
-    let writes = AtomicUsize::new(0);
-    let server = TestServer::start(move |request| {
-        if request.method == "GET" {
+    let answer = json!({"order_id": "ord-9", "client_order_id": "c-9", "ts_ms": 1});
+    let server =
+        exchange_that_loses_the_first_answer(answer.clone(), Reply::json(200, &answer), |_| {
             let order = order_json("ord-9", "c-9", "resting", ["2.00", "6.00", "8.00"]);
-            return Reply::json(200, &json!({ "order": order }));
-        }
-        let answer = json!({"order_id": "ord-9", "client_order_id": "c-9", "ts_ms": 1});
-        if writes.fetch_add(1, Ordering::SeqCst) == 0 {
-            Reply::json(200, &answer).after(Duration::from_millis(600))
-        } else {
-            Reply::json(200, &answer)
-        }
-    });
+            Reply::json(200, &json!({ "order": order }))
+        });
     let amended = impatient_client(&server)
         .amend_order("ord-9", &amend_to(8))
         .expect("the retry succeeds");
@@ -711,34 +716,22 @@ fn cancelled_order(order_id: &str) -> Value {
 
 #[test]
 fn a_batch_cancel_applied_by_a_lost_attempt_reports_the_orders_cancelled() {
-    let writes = AtomicUsize::new(0);
-    let server = TestServer::start(move |request| {
-        if request.method == "GET" {
-            let id = request
-                .path
-                .rsplit('/')
-                .next()
-                .unwrap_or_default()
-                .to_string();
-            return Reply::json(200, &cancelled_order(&id));
-        }
-        let items: Vec<Value> = ["ord-1", "ord-2"]
-            .iter()
-            .map(|id| json!({"order_id": id, "reduced_by": "3.00", "ts_ms": 1}))
-            .collect();
-        if writes.fetch_add(1, Ordering::SeqCst) == 0 {
-            Reply::json(200, &json!({"orders": items})).after(Duration::from_millis(600))
-        } else {
-            let refused: Vec<Value> = ["ord-1", "ord-2"]
-                .iter()
-                .map(|id| {
-                    json!({"order_id": id, "reduced_by": "0.00",
-                    "error": error_body("order_not_resting")})
-                })
-                .collect();
-            Reply::json(200, &json!({"orders": refused}))
-        }
-    });
+    let items: Vec<Value> = ["ord-1", "ord-2"]
+        .iter()
+        .map(|id| json!({"order_id": id, "reduced_by": "3.00", "ts_ms": 1}))
+        .collect();
+    let refused: Vec<Value> = ["ord-1", "ord-2"]
+        .iter()
+        .map(|id| {
+            json!({"order_id": id, "reduced_by": "0.00",
+            "error": error_body("order_not_resting")})
+        })
+        .collect();
+    let server = exchange_that_loses_the_first_answer(
+        json!({ "orders": items }),
+        Reply::json(200, &json!({ "orders": refused })),
+        |id| Reply::json(200, &cancelled_order(id)),
+    );
     let items = impatient_client(&server)
         .batch_cancel_orders(["ord-1", "ord-2"])
         .expect("answered per item");
@@ -753,26 +746,18 @@ fn a_batch_cancel_applied_by_a_lost_attempt_reports_the_orders_cancelled() {
 fn exchange_where_a_batch_cancel_fails_after_a_lost_answer(
     statuses: &'static [(&'static str, &'static str)],
 ) -> TestServer {
-    let writes = AtomicUsize::new(0);
-    TestServer::start(move |request| {
-        if request.method == "GET" {
-            let id = request.path.rsplit('/').next().unwrap_or_default();
-            return match statuses.iter().find(|(order_id, _)| *order_id == id) {
-                Some((_, "canceled")) => Reply::json(200, &cancelled_order(id)),
-                Some((_, status)) => {
-                    let order =
-                        order_json(id, &format!("c-{id}"), status, ["0.00", "3.00", "3.00"]);
-                    Reply::json(200, &json!({ "order": order }))
-                }
-                None => Reply::json(404, &error_body("not_found")),
-            };
-        }
-        if writes.fetch_add(1, Ordering::SeqCst) == 0 {
-            Reply::json(200, &json!({"orders": []})).after(Duration::from_millis(600))
-        } else {
-            Reply::json(503, &error_body("unavailable"))
-        }
-    })
+    exchange_that_loses_the_first_answer(
+        json!({ "orders": [] }),
+        Reply::json(503, &error_body("unavailable")),
+        move |id| match statuses.iter().find(|(order_id, _)| *order_id == id) {
+            Some((_, "canceled")) => Reply::json(200, &cancelled_order(id)),
+            Some((_, status)) => {
+                let order = order_json(id, &format!("c-{id}"), status, ["0.00", "3.00", "3.00"]);
+                Reply::json(200, &json!({ "order": order }))
+            }
+            None => Reply::json(404, &error_body("not_found")),
+        },
+    )
 }
 
 #[test]
@@ -850,17 +835,11 @@ fn a_batch_cancel_refused_outright_is_not_looked_up() {
 
 #[test]
 fn a_cancel_whose_retries_end_in_5xx_after_a_lost_answer_is_reported_done() {
-    let writes = AtomicUsize::new(0);
-    let server = TestServer::start(move |request| {
-        if request.method == "GET" {
-            return Reply::json(200, &cancelled_order("ord-7"));
-        }
-        if writes.fetch_add(1, Ordering::SeqCst) == 0 {
-            Reply::json(200, &json!({})).after(Duration::from_millis(600))
-        } else {
-            Reply::json(503, &error_body("unavailable"))
-        }
-    });
+    let server = exchange_that_loses_the_first_answer(
+        json!({}),
+        Reply::json(503, &error_body("unavailable")),
+        |_| Reply::json(200, &cancelled_order("ord-7")),
+    );
     let cancelled = impatient_client(&server)
         .cancel_order("ord-7")
         .expect("the lost attempt cancelled it");
