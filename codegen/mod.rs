@@ -333,7 +333,7 @@ fn drop_unused_header_map(block: &mut syn::Block) {
         let creates_empty_map = matches!(
             call.func.as_ref(),
             syn::Expr::Path(function)
-                if function.path.segments.last().is_some_and(|s| s.ident == "with_capacity")
+                if path_ends_with(&function.path, &["HeaderMap", "with_capacity"])
         ) && matches!(
             call.args.first(),
             Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(capacity), .. }))
