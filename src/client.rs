@@ -8,7 +8,6 @@
 //! inside someone else's tokio runtime neither panics nor deadlocks (it only blocks
 //! that thread for the duration of the call, as any blocking client does).
 
-use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -21,7 +20,7 @@ use tracing::Instrument;
 use crate::error::{Error, Result};
 use crate::generated::Client as RawClient;
 use crate::rate_limit::{Budget, RateLimit, RateLimiter};
-use crate::retry::{Idempotency, RetryPolicy};
+use crate::retry::{Idempotency, RetryDecision, RetryPolicy};
 use crate::signing::SigningKey;
 use crate::transport::{self, Hooks};
 
@@ -70,35 +69,62 @@ impl Environment {
     }
 
     fn validated_url(&self) -> Result<reqwest::Url> {
-        let text = self.base_url();
-        let url = reqwest::Url::parse(text)
-            .map_err(|e| Error::Config(format!("base URL {text:?} is not a valid URL: {e}")))?;
-        let loopback = match url.host() {
-            Some(url::Host::Domain(domain)) => domain == "localhost",
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            None => false,
-        };
-        match url.scheme() {
-            "https" => {}
-            "http" if loopback => {}
-            "http" => {
-                return Err(Error::Config(format!(
-                    "base URL {text:?} uses plain http on a non-loopback host; use https"
-                )))
-            }
-            other => {
-                return Err(Error::Config(format!(
-                    "base URL {text:?} has scheme {other:?}; expected https"
-                )))
-            }
+        let url = checked_url("base URL", self.base_url())?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(Error::Config(format!(
+                "base URL {:?} carries user info (`user:password@`); Kalshi authenticates \
+                 with the signed headers only, so remove it",
+                redact_user_info(self.base_url())
+            )));
         }
         if url.query().is_some() || url.fragment().is_some() {
             return Err(Error::Config(format!(
-                "base URL {text:?} must not have a query or fragment"
+                "base URL {:?} must not have a query or fragment",
+                redact_user_info(self.base_url())
             )));
         }
         Ok(url)
+    }
+}
+
+/// Parse a URL the client will send signed requests to or through, and check its
+/// scheme: `https`, or plain `http` only to a loopback host, so a key never signs
+/// requests that cross a network unencrypted. Errors name `what` and never show a
+/// password.
+fn checked_url(what: &str, text: &str) -> Result<reqwest::Url> {
+    let shown = redact_user_info(text);
+    let url = reqwest::Url::parse(text)
+        .map_err(|e| Error::Config(format!("{what} {shown:?} is not a valid URL: {e}")))?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if loopback => Ok(url),
+        "http" => Err(Error::Config(format!(
+            "{what} {shown:?} uses plain http on a non-loopback host; use https"
+        ))),
+        other => Err(Error::Config(format!(
+            "{what} {shown:?} has scheme {other:?}; expected https"
+        ))),
+    }
+}
+
+/// `url` with any user info (`user:password@`) replaced by `***@`, for display. Works
+/// on text that does not parse as a URL too, so nothing a caller typed can leak a
+/// password through an error or a `Debug`.
+pub(crate) fn redact_user_info(url: &str) -> std::borrow::Cow<'_, str> {
+    let authority_start = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[authority_start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => {
+            std::borrow::Cow::Owned(format!("{}***{}", &url[..authority_start], &rest[at..]))
+        }
+        None => std::borrow::Cow::Borrowed(url),
     }
 }
 
@@ -107,7 +133,10 @@ impl fmt::Debug for Environment {
         match self {
             Environment::Production => f.write_str("Production"),
             Environment::Demo => f.write_str("Demo"),
-            Environment::Custom(url) => f.debug_tuple("Custom").field(url).finish(),
+            Environment::Custom(url) => f
+                .debug_tuple("Custom")
+                .field(&redact_user_info(url))
+                .finish(),
         }
     }
 }
@@ -117,7 +146,7 @@ impl fmt::Display for Environment {
         match self {
             Environment::Production => f.write_str("production"),
             Environment::Demo => f.write_str("demo"),
-            Environment::Custom(url) => f.write_str(url),
+            Environment::Custom(url) => f.write_str(&redact_user_info(url)),
         }
     }
 }
@@ -145,6 +174,11 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default largest batch for batch create and batch cancel. Kalshi scales the real
 /// limit with the account's tier; raise it with [`ClientBuilder::max_batch_size`].
 pub const DEFAULT_MAX_BATCH_SIZE: usize = 20;
+/// Default largest response body the client reads: 8 MiB. The largest legitimate
+/// answer is a page of 1,000 orders, about 1 MB of JSON (a 1,000-fill page is about
+/// 0.5 MB), so this leaves room for Kalshi's records to grow eightfold while a server
+/// that sends an endless body costs at most this much memory.
+pub const DEFAULT_MAX_RESPONSE_BODY: usize = 8 * 1024 * 1024;
 
 /// Configures a [`Client`]. Obtain one with [`Client::builder`].
 #[derive(Clone, Debug)]
@@ -156,8 +190,22 @@ pub struct ClientBuilder {
     timeout: Duration,
     connect_timeout: Duration,
     max_batch_size: usize,
+    max_response_body: usize,
+    proxy: Option<ProxyUrl>,
     retry: RetryPolicy,
     rate_limit: Option<RateLimit>,
+}
+
+/// A proxy URL given to [`ClientBuilder::proxy`]. Its `Debug` hides any password.
+#[derive(Clone)]
+struct ProxyUrl(String);
+
+impl fmt::Debug for ProxyUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ProxyUrl")
+            .field(&redact_user_info(&self.0))
+            .finish()
+    }
 }
 
 impl ClientBuilder {
@@ -169,9 +217,33 @@ impl ClientBuilder {
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             max_batch_size: DEFAULT_MAX_BATCH_SIZE,
+            max_response_body: DEFAULT_MAX_RESPONSE_BODY,
+            proxy: None,
             retry: RetryPolicy::default(),
             rate_limit: None,
         }
+    }
+
+    /// The largest response body the client reads, in bytes (default
+    /// [`DEFAULT_MAX_RESPONSE_BODY`], 8 MiB). A larger success answer ends the call
+    /// with [`Error::ResponseTooLarge`] after reading at most this much; error bodies
+    /// are kept up to 64 KiB.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.max_response_body = bytes;
+        self
+    }
+
+    /// Send every request through this proxy (`https://…`, or `http://…` on a
+    /// loopback host, as for the base URL; `user:password@` is accepted for proxies
+    /// that ask for it and never shown).
+    ///
+    /// Without this call the client uses no proxy at all: `HTTP_PROXY`, `HTTPS_PROXY`
+    /// and `ALL_PROXY` in the environment are ignored, so a variable set for some other
+    /// program cannot route signed requests elsewhere. With an https exchange, the
+    /// proxy sees only the host it tunnels to; the request stays encrypted.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = Some(ProxyUrl(url.into()));
+        self
     }
 
     /// How failed calls are retried ([`RetryPolicy::default`]: 4 attempts with capped,
@@ -263,14 +335,33 @@ impl ClientBuilder {
         if self.timeout.is_zero() || self.connect_timeout.is_zero() {
             return Err(Error::Config("timeouts must be longer than zero".into()));
         }
+        if self.max_response_body == 0 {
+            return Err(Error::Config("max_response_body must be at least 1".into()));
+        }
 
         let hooks = Hooks::new(key_id, key)?;
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .tls_backend_preconfigured(transport::tls_config()?)
             .user_agent(USER_AGENT)
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
             .tcp_nodelay(true)
+            // A signed request goes to the configured host and nowhere else: a 3xx is
+            // an error (`Error::Redirect`), and no proxy is taken from the environment.
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy();
+        if let Some(ProxyUrl(text)) = &self.proxy {
+            let url = checked_url("proxy URL", text)?;
+            let proxy = reqwest::Proxy::all(url).map_err(|e| {
+                Error::Config(format!(
+                    "proxy URL {:?} is not usable: {}",
+                    redact_user_info(text),
+                    e.without_url()
+                ))
+            })?;
+            http = http.proxy(proxy);
+        }
+        let http = http
             .build()
             .map_err(|e| Error::Config(format!("HTTP client setup failed: {e}")))?;
         let runtime = Runtime::start()?;
@@ -282,6 +373,7 @@ impl ClientBuilder {
                 environment,
                 timeout: self.timeout,
                 max_batch_size: self.max_batch_size,
+                max_response_body: self.max_response_body,
                 retry: self.retry,
                 rate_limiter: self
                     .rate_limit
@@ -313,6 +405,7 @@ struct Inner {
     environment: Environment,
     timeout: Duration,
     max_batch_size: usize,
+    max_response_body: usize,
     retry: RetryPolicy,
     rate_limiter: Option<Arc<RateLimiter>>,
 }
@@ -517,11 +610,14 @@ impl Client {
                 // added over a hand-written client (BENCHMARKS.md, "Where the
                 // facade's extra cost went").
                 let attempt_future = Box::pin(call(inner.raw.clone())).instrument(span);
-                let attempt_future = transport::RESPONSE_STATUS.scope(Cell::new(0), async {
-                    let result = attempt_future.await;
-                    (result, transport::RESPONSE_STATUS.with(Cell::get))
-                });
-                let (result, status) = match kind.timeout {
+                let attempt_future = transport::ATTEMPT.scope(
+                    transport::Attempt::new(inner.max_response_body),
+                    async {
+                        let result = attempt_future.await;
+                        (result, transport::ATTEMPT.with(transport::Attempt::outcome))
+                    },
+                );
+                let (result, outcome) = match kind.timeout {
                     Some(timeout) => {
                         transport::REQUEST_TIMEOUT
                             .scope(timeout, attempt_future)
@@ -530,13 +626,24 @@ impl Client {
                     None => attempt_future.await,
                 };
                 let timeout = kind.timeout.unwrap_or(inner.timeout);
-                let status = Some(status).filter(|s| *s != 0);
-                let error = match result {
+                let mut error = match result {
                     Ok(value) => return Ok((value.into_inner(), attempt)),
                     // Boxed for the same reason; one allocation on the error path is cheap.
-                    Err(e) => Box::pin(transport::into_error(operation, e, timeout, status)).await,
+                    Err(e) => Box::pin(transport::into_error(operation, e, timeout, outcome)).await,
                 };
-                match inner.retry.next_wait(attempt, &error, kind.idempotency) {
+                let wait = match inner.retry.decide(attempt, &error, kind.idempotency) {
+                    RetryDecision::Wait(wait) => Some(wait),
+                    RetryDecision::Stop => None,
+                    RetryDecision::Refuse(reason) => {
+                        // The server asked for a wait this client will not make: say so
+                        // in the error instead of retrying at once.
+                        if let Error::Api(api) = &mut error {
+                            api.not_retried = Some(reason);
+                        }
+                        None
+                    }
+                };
+                match wait {
                     Some(wait) => {
                         tracing::warn!(
                             operation,
@@ -677,6 +784,24 @@ mod tests {
                 .expect_err(bad);
             assert!(matches!(err, Error::Config(_)), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn user_info_is_redacted_from_anything_that_looks_like_a_url() {
+        assert_eq!(
+            redact_user_info("https://u:secret@host.test:8/p?q=1"),
+            "https://***@host.test:8/p?q=1"
+        );
+        assert_eq!(
+            redact_user_info("https://host.test/a@b"),
+            "https://host.test/a@b"
+        );
+        assert_eq!(redact_user_info("u:secret@host/x"), "***@host/x");
+        assert_eq!(redact_user_info("not a url"), "not a url");
+        let err = Environment::Custom("https://u:secret@host.test/trade-api/v2".into())
+            .validated_url()
+            .expect_err("user info");
+        assert!(!err.to_string().contains("secret"), "{err}");
     }
 
     #[test]

@@ -98,7 +98,42 @@ pub enum Error {
         last: Box<Error>,
     },
 
-    /// A paginated walk could not continue safely (the server repeated a cursor).
+    /// The server answered with a redirect (3xx). The client follows none: a signed
+    /// request goes to the configured exchange and nowhere else, so its key id,
+    /// signature and body never reach a host it was not built for. The request did
+    /// reach the server that redirected, so a write may have been applied there.
+    #[error(
+        "{operation}: the server answered {status} redirecting to {}; redirects are not \
+         followed (the request may have reached the exchange)",
+        location.as_deref().unwrap_or("no location")
+    )]
+    Redirect {
+        /// The operation that was redirected.
+        operation: &'static str,
+        /// The 3xx status.
+        status: u16,
+        /// The `Location` header as sent (user info removed, at most 256 characters),
+        /// if there was one.
+        location: Option<String>,
+    },
+
+    /// A success answer's body was larger than the client reads
+    /// ([`ClientBuilder::max_response_body`](crate::ClientBuilder::max_response_body)).
+    /// Reading stopped at the limit, so a hostile or broken server cannot exhaust
+    /// memory. The request reached the exchange.
+    #[error(
+        "{operation}: the response body is larger than the {limit}-byte limit \
+         (ClientBuilder::max_response_body); the request may have reached the exchange"
+    )]
+    ResponseTooLarge {
+        /// The operation whose answer was too large.
+        operation: &'static str,
+        /// The limit in force, in bytes.
+        limit: usize,
+    },
+
+    /// A paginated walk could not continue safely (the server repeated a cursor, or
+    /// kept sending empty pages that still point to a next one).
     #[error("{operation}: pagination stopped: {reason}")]
     Pagination {
         /// The list operation being walked.
@@ -164,7 +199,10 @@ impl Error {
     /// order may exist even though this call failed.
     pub fn may_have_reached_exchange(&self) -> bool {
         match self {
-            Error::Api(_) | Error::Decode { .. } => true,
+            Error::Api(_)
+            | Error::Decode { .. }
+            | Error::Redirect { .. }
+            | Error::ResponseTooLarge { .. } => true,
             Error::Transport {
                 may_have_reached_exchange,
                 ..
@@ -224,8 +262,16 @@ pub struct ApiError {
     pub message: Option<String>,
     /// Kalshi's additional details.
     pub details: Option<String>,
-    /// The `Retry-After` header, parsed (seconds or HTTP date), when present.
+    /// The `Retry-After` header, parsed (seconds or HTTP date), when present and
+    /// readable. A value too large to represent is [`Duration::MAX`].
     pub retry_after: Option<Duration>,
+    /// The `Retry-After` header as sent (at most 64 characters), when present: tells
+    /// an unreadable value (`retry_after` is then `None`) from an absent one.
+    pub retry_after_header: Option<String>,
+    /// Why the client did not retry although the status allows it: the server asked
+    /// for a wait it will not make (unreadable, or longer than
+    /// [`RetryPolicy::max_retry_after`](crate::RetryPolicy::max_retry_after)).
+    pub not_retried: Option<String>,
     /// The raw body (up to 64 KiB), lossily decoded as UTF-8.
     pub body: String,
 }
@@ -246,6 +292,8 @@ impl ApiError {
             message: fields.message,
             details: fields.details,
             retry_after,
+            retry_after_header: None,
+            not_retried: None,
             body: excerpt(body, MAX_BODY_KEPT),
         }
     }
@@ -260,6 +308,8 @@ impl fmt::Debug for ApiError {
             .field("message", &self.message)
             .field("details", &self.details)
             .field("retry_after", &self.retry_after)
+            .field("retry_after_header", &self.retry_after_header)
+            .field("not_retried", &self.not_retried)
             .field("body", &excerpt(self.body.as_bytes(), DECODE_EXCERPT))
             .finish()
     }
@@ -279,6 +329,9 @@ impl fmt::Display for ApiError {
         }
         if self.code.is_none() && self.message.is_none() && !self.body.is_empty() {
             write!(f, ": {}", excerpt(self.body.as_bytes(), DECODE_EXCERPT))?;
+        }
+        if let Some(reason) = &self.not_retried {
+            write!(f, "; not retried: {reason}")?;
         }
         Ok(())
     }

@@ -56,7 +56,7 @@ mod transport;
 
 pub use client::{
     env_vars, Client, ClientBuilder, Environment, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BATCH_SIZE,
-    DEFAULT_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_BODY, DEFAULT_TIMEOUT,
 };
 pub use error::{ApiError, Error, Result};
 pub use money::{Count, Dollars};

@@ -8,7 +8,9 @@
 //! (an order's `client_order_id`, a cancel, a `reduce_to`).
 //!
 //! Waits are capped exponential backoff with full jitter, and never shorter than a
-//! `Retry-After` the server sent.
+//! `Retry-After` the server sent. A `Retry-After` that cannot be read (`1.5`, `-5`)
+//! or asks for more than [`RetryPolicy::max_retry_after`] ends the retries, and the
+//! error says why: retrying at once would ignore what the server asked.
 
 use std::time::Duration;
 
@@ -94,22 +96,35 @@ impl RetryPolicy {
         self.max_attempts
     }
 
-    /// What to do after `attempt` (1-based) failed with `error`: the wait before the
-    /// next attempt, or `None` to give up.
-    pub(crate) fn next_wait(
+    /// What to do after `attempt` (1-based) failed with `error`.
+    pub(crate) fn decide(
         &self,
         attempt: u32,
         error: &Error,
         idempotency: Idempotency,
-    ) -> Option<Duration> {
+    ) -> RetryDecision {
         if attempt >= self.max_attempts || !should_retry(error, idempotency) {
-            return None;
+            return RetryDecision::Stop;
         }
         let backoff = self.backoff(attempt);
-        match error.api().and_then(|api| api.retry_after) {
-            Some(asked) if asked > self.max_retry_after => None,
-            Some(asked) => Some(asked.max(backoff)),
-            None => Some(backoff),
+        let Some(api) = error.api() else {
+            return RetryDecision::Wait(backoff);
+        };
+        match (api.retry_after, &api.retry_after_header) {
+            (Some(asked), _) if asked > self.max_retry_after => {
+                let asked_text = api.retry_after_header.as_deref().unwrap_or_default();
+                RetryDecision::Refuse(format!(
+                    "the server asked to wait {asked_text:?} (Retry-After), longer than \
+                     the {:?} this client waits at most (RetryPolicy::max_retry_after)",
+                    self.max_retry_after
+                ))
+            }
+            (Some(asked), _) => RetryDecision::Wait(asked.max(backoff)),
+            (None, Some(unreadable)) => RetryDecision::Refuse(format!(
+                "the server asked to wait {unreadable:?} (Retry-After), which is neither \
+                 a whole number of seconds nor an HTTP date"
+            )),
+            (None, None) => RetryDecision::Wait(backoff),
         }
     }
 
@@ -123,6 +138,18 @@ impl RetryPolicy {
         let cap_micros = u64::try_from(cap.as_micros()).unwrap_or(u64::MAX);
         Duration::from_micros(fastrand::u64(0..=cap_micros))
     }
+}
+
+/// What [`RetryPolicy::decide`] says after a failed attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum RetryDecision {
+    /// Wait this long, then try again.
+    Wait(Duration),
+    /// Give up: the failure is not worth another attempt, or none is left.
+    Stop,
+    /// Give up although the failure is retryable: the server asked for a wait (in
+    /// `Retry-After`) that the client will not make. The reason is for the error.
+    Refuse(String),
 }
 
 /// Whether `error` is worth another attempt of a call with this idempotency.
@@ -191,22 +218,24 @@ mod tests {
         assert!(!should_retry(&api(503, None), NotIdempotent));
     }
 
+    fn waits(decision: RetryDecision) -> bool {
+        matches!(decision, RetryDecision::Wait(_))
+    }
+
     #[test]
     fn the_budget_counts_the_first_attempt() {
         let policy = RetryPolicy::default().max_attempts(3);
         let error = api(503, None);
-        assert!(policy
-            .next_wait(1, &error, Idempotency::Idempotent)
-            .is_some());
-        assert!(policy
-            .next_wait(2, &error, Idempotency::Idempotent)
-            .is_some());
-        assert!(policy
-            .next_wait(3, &error, Idempotency::Idempotent)
-            .is_none());
-        assert!(RetryPolicy::none()
-            .next_wait(1, &error, Idempotency::Idempotent)
-            .is_none());
+        assert!(waits(policy.decide(1, &error, Idempotency::Idempotent)));
+        assert!(waits(policy.decide(2, &error, Idempotency::Idempotent)));
+        assert_eq!(
+            policy.decide(3, &error, Idempotency::Idempotent),
+            RetryDecision::Stop
+        );
+        assert_eq!(
+            RetryPolicy::none().decide(1, &error, Idempotency::Idempotent),
+            RetryDecision::Stop
+        );
     }
 
     #[test]
@@ -229,15 +258,47 @@ mod tests {
         let policy = RetryPolicy::default().max_retry_after(Duration::from_secs(10));
         let asked = api(429, Some(Duration::from_secs(3)));
         for _ in 0..50 {
-            let wait = policy
-                .next_wait(1, &asked, Idempotency::NotIdempotent)
-                .expect("retried");
+            let RetryDecision::Wait(wait) = policy.decide(1, &asked, Idempotency::NotIdempotent)
+            else {
+                panic!("a 3 s Retry-After under a 10 s ceiling is waited out");
+            };
             assert!(wait >= Duration::from_secs(3), "{wait:?}");
         }
-        let too_long = api(429, Some(Duration::from_secs(11)));
+        let mut too_long = ApiError::from_body("op", 429, b"{}", Some(Duration::from_secs(11)));
+        too_long.retry_after_header = Some("11".into());
+        let RetryDecision::Refuse(reason) =
+            policy.decide(1, &too_long.into(), Idempotency::Idempotent)
+        else {
+            panic!("an 11 s Retry-After over a 10 s ceiling is refused");
+        };
+        assert!(
+            reason.contains("\"11\"") && reason.contains("10s"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn an_unreadable_retry_after_is_refused_not_ignored() {
+        let policy = RetryPolicy::default();
+        for header in ["1.5", "-5", "soon", ""] {
+            let mut error = ApiError::from_body("op", 503, b"{}", None);
+            error.retry_after_header = Some(header.into());
+            let RetryDecision::Refuse(reason) =
+                policy.decide(1, &error.into(), Idempotency::Idempotent)
+            else {
+                panic!("Retry-After {header:?} must not be retried at once");
+            };
+            assert!(reason.contains(&format!("{header:?}")), "{reason}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_is_only_for_failures_that_would_be_retried() {
+        let mut error = ApiError::from_body("op", 400, b"{}", None);
+        error.retry_after_header = Some("1.5".into());
         assert_eq!(
-            policy.next_wait(1, &too_long, Idempotency::Idempotent),
-            None
+            RetryPolicy::default().decide(1, &error.into(), Idempotency::Idempotent),
+            RetryDecision::Stop
         );
     }
 }

@@ -15,16 +15,26 @@
 //!
 //! Codegen also points two of the generated code's own calls here, because progenitor's
 //! versions do needless work on every request: [`decode_success`] (no copy of the
-//! response headers) and [`query_if_present`] (nothing for an unset query parameter).
+//! response headers, and a bounded read) and [`query_if_present`] (nothing for an
+//! unset query parameter).
+//!
+//! Nothing the network sends is trusted further than it must be: redirects are not
+//! followed (the reqwest client is built with none; a 3xx becomes
+//! [`Error::Redirect`]), every body is read up to a limit ([`Error::ResponseTooLarge`]
+//! past it), and a 2xx body that is neither the expected answer nor an error object is
+//! a [`Error::Decode`], never an empty success.
 
+use std::cell::Cell;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo, ResponseValue};
 use reqwest::header::{HeaderName, HeaderValue};
 use tracing::Instrument;
 
-use crate::error::{parse_error_object, ApiError, Error, MAX_BODY_KEPT};
+use crate::error::{excerpt, parse_error_object, ApiError, Error, MAX_BODY_KEPT};
 use crate::generated::Client as RawClient;
 use crate::signing::SigningKey;
 
@@ -32,11 +42,6 @@ const HEADER_KEY: HeaderName = HeaderName::from_static("kalshi-access-key");
 const HEADER_TIMESTAMP: HeaderName = HeaderName::from_static("kalshi-access-timestamp");
 const HEADER_SIGNATURE: HeaderName = HeaderName::from_static("kalshi-access-signature");
 const HEADER_API_VERSION: HeaderName = HeaderName::from_static("api-version");
-
-/// Bodies of 2xx answers up to this size are checked for being an error object.
-/// Kalshi's error objects are tiny; a page of fills never looks like one, so big
-/// bodies skip the check and cost nothing extra.
-const ERROR_PROBE_LIMIT: usize = 4096;
 
 /// The state the generated client carries for our hooks: who signs, and how.
 ///
@@ -120,15 +125,70 @@ tokio::task_local! {
     /// [`crate::Client`] around a call, applied to each request by the `pre` hook.
     pub(crate) static REQUEST_TIMEOUT: Duration;
 
-    /// The status of the attempt's response, for errors found after decoding: set by
-    /// `exec`, read by [`crate::Client`] when the attempt fails.
-    pub(crate) static RESPONSE_STATUS: std::cell::Cell<u16>;
+    /// What one attempt learned on the wire that its generated call cannot return:
+    /// set up by [`crate::Client`] around each attempt, filled in by `exec` and
+    /// [`decode_success`], read when the attempt fails.
+    pub(crate) static ATTEMPT: Attempt;
+}
+
+/// The side channel of one attempt (see [`ATTEMPT`]).
+pub(crate) struct Attempt {
+    /// The most bytes of a body this attempt reads.
+    body_limit: usize,
+    /// The status of the response, 0 until one arrives.
+    status: Cell<u16>,
+    /// Set when a body was larger than `body_limit`.
+    body_too_large: Cell<bool>,
+}
+
+impl Attempt {
+    pub(crate) fn new(body_limit: usize) -> Self {
+        Attempt {
+            body_limit,
+            status: Cell::new(0),
+            body_too_large: Cell::new(false),
+        }
+    }
+
+    /// What the attempt recorded, for [`into_error`].
+    pub(crate) fn outcome(&self) -> AttemptOutcome {
+        AttemptOutcome {
+            status: Some(self.status.get()).filter(|status| *status != 0),
+            body_too_large: self.body_too_large.get().then_some(self.body_limit),
+        }
+    }
+}
+
+/// What an attempt recorded besides its result.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct AttemptOutcome {
+    /// The response's status, if a response arrived.
+    pub status: Option<u16>,
+    /// The limit a body exceeded, if one did.
+    pub body_too_large: Option<usize>,
+}
+
+/// The body limit of the current attempt (the default outside a client call).
+fn body_limit() -> usize {
+    ATTEMPT
+        .try_with(|attempt| attempt.body_limit)
+        .unwrap_or(crate::client::DEFAULT_MAX_RESPONSE_BODY)
+}
+
+fn note_body_too_large() {
+    let _ = ATTEMPT.try_with(|attempt| attempt.body_too_large.set(true));
 }
 
 /// Marks a response whose 2xx status was rewritten because its body is an error
 /// object; carries the original status so the error reports what Kalshi really sent.
 #[derive(Clone, Copy, Debug)]
 struct ErrorInSuccessStatus(u16);
+
+/// Marks a response whose 2xx status was rewritten because its body is neither the
+/// operation's answer nor an error object (say an error key whose value is not an
+/// error, nested too deep to read); carries the original status.
+#[derive(Clone, Copy, Debug)]
+struct UnreadableSuccess(u16);
 
 impl ClientHooks<Hooks> for RawClient {
     async fn pre<E>(
@@ -171,7 +231,7 @@ impl ClientHooks<Hooks> for RawClient {
         let result = match sent {
             Ok(response) => {
                 // Remembered for the decode-error path, which has only the body.
-                let _ = RESPONSE_STATUS.try_with(|status| status.set(response.status().as_u16()));
+                let _ = ATTEMPT.try_with(|attempt| attempt.status.set(response.status().as_u16()));
                 if crate::generated::LENIENT_SUCCESS_OPERATIONS.contains(&info.operation_id) {
                     Box::pin(flag_error_in_success(response))
                         .instrument(span.clone())
@@ -194,39 +254,112 @@ impl ClientHooks<Hooks> for RawClient {
     }
 }
 
-/// A 2xx answer whose small body is an error object is turned into a non-2xx one (so
-/// the generated code hands it back undecoded) and marked with its original status.
+/// A 2xx answer whose body is an error object is turned into a non-2xx one (so the
+/// generated code hands it back undecoded) and marked with its original status; so is
+/// one whose body names an error key but is no error object that can be read, since
+/// the lenient success type would otherwise decode it as an empty answer.
 ///
 /// Only for the operations whose success body would decode from an error object
 /// (`LENIENT_SUCCESS_OPERATIONS`, listed by codegen): for all others an error object
 /// fails to decode and [`into_error`] recognizes it, so ordinary answers pass through
-/// untouched.
+/// untouched. The body is read whole (up to the attempt's limit), whatever its size.
 async fn flag_error_in_success(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
     let status = response.status();
-    let small = response
-        .content_length()
-        .is_none_or(|length| length as usize <= ERROR_PROBE_LIMIT);
-    if !status.is_success() || status == reqwest::StatusCode::NO_CONTENT || !small {
+    if !status.is_success() || status == reqwest::StatusCode::NO_CONTENT {
         return Ok(response);
     }
     let version = response.version();
-    let headers = response.headers().clone();
-    let body = response.bytes().await?;
-    let mut rebuilt = http::Response::new(body.clone());
+    let mut response = response;
+    let headers = std::mem::take(response.headers_mut());
+    let body = read_limited(response, body_limit()).await?;
+    let mut rebuilt = http::Response::new(body.clone().unwrap_or_default());
     *rebuilt.version_mut() = version;
     *rebuilt.headers_mut() = headers;
-    if body.len() <= ERROR_PROBE_LIMIT
-        && may_be_error_object(&body)
-        && parse_error_object(&body).is_some()
-    {
+    *rebuilt.status_mut() = status;
+    let Some(body) = body else {
+        // Over the limit: the error path reads the mark, not this status.
+        note_body_too_large();
         *rebuilt.status_mut() = reqwest::StatusCode::BAD_GATEWAY;
-        rebuilt
-            .extensions_mut()
-            .insert(ErrorInSuccessStatus(status.as_u16()));
-    } else {
-        *rebuilt.status_mut() = status;
+        return Ok(reqwest::Response::from(rebuilt));
+    };
+    if may_be_error_object(&body) {
+        if parse_error_object(&body).is_some() {
+            *rebuilt.status_mut() = reqwest::StatusCode::BAD_GATEWAY;
+            rebuilt
+                .extensions_mut()
+                .insert(ErrorInSuccessStatus(status.as_u16()));
+        } else if !top_level_keys_are_not_errors(&body) {
+            *rebuilt.status_mut() = reqwest::StatusCode::BAD_GATEWAY;
+            rebuilt
+                .extensions_mut()
+                .insert(UnreadableSuccess(status.as_u16()));
+        }
     }
     Ok(reqwest::Response::from(rebuilt))
+}
+
+/// Whether `body` is a JSON object none of whose top-level keys is `code`, `message`
+/// or `error`. The values are skipped without being built, so depth does not matter;
+/// a body that cannot be read this far counts as naming one.
+fn top_level_keys_are_not_errors(body: &[u8]) -> bool {
+    use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
+
+    struct NoErrorKeys;
+    impl<'de> Visitor<'de> for NoErrorKeys {
+        type Value = bool;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+            let mut clean = true;
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                clean &= !matches!(key.as_ref(), "code" | "message" | "error");
+                map.next_value::<IgnoredAny>()?;
+            }
+            Ok(clean)
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    deserializer
+        .deserialize_map(NoErrorKeys)
+        .ok()
+        .filter(|_| deserializer.end().is_ok())
+        .unwrap_or(false)
+}
+
+/// Read a whole body, but no more than `limit` bytes: `None` when it is larger (a
+/// `Content-Length` above the limit is refused before reading). A body that arrives
+/// as one chunk, as small answers do, is returned without a copy.
+async fn read_limited(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> reqwest::Result<Option<Bytes>> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit as u64)
+    {
+        return Ok(None);
+    }
+    let Some(first) = response.chunk().await? else {
+        return Ok(Some(Bytes::new()));
+    };
+    if first.len() > limit {
+        return Ok(None);
+    }
+    let Some(second) = response.chunk().await? else {
+        return Ok(Some(first));
+    };
+    let mut body = Vec::with_capacity(first.len() + second.len());
+    body.extend_from_slice(&first);
+    let mut next = Some(second);
+    while let Some(chunk) = next {
+        if chunk.len() > limit - body.len() {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+        next = response.chunk().await?;
+    }
+    Ok(Some(Bytes::from(body)))
 }
 
 /// Read and decode a success body: what progenitor's `ResponseValue::from_response`
@@ -243,10 +376,16 @@ where
 {
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
-    let body = response
-        .bytes()
+    let Some(body) = read_limited(response, body_limit())
         .await
-        .map_err(progenitor_client::Error::ResponseBodyError)?;
+        .map_err(progenitor_client::Error::ResponseBodyError)?
+    else {
+        note_body_too_large();
+        return Err(progenitor_client::Error::InvalidResponsePayload(
+            Bytes::new(),
+            serde::de::Error::custom("the body is larger than the client reads"),
+        ));
+    };
     match serde_json::from_slice(&body) {
         Ok(value) => Ok(ResponseValue::new(value, status, headers)),
         Err(e) => Err(progenitor_client::Error::InvalidResponsePayload(body, e)),
@@ -283,9 +422,13 @@ pub(crate) async fn into_error(
     operation: &'static str,
     error: progenitor_client::Error<()>,
     timeout: Duration,
-    status: Option<u16>,
+    attempt: AttemptOutcome,
 ) -> Error {
     use progenitor_client::Error as Raw;
+    if let Some(limit) = attempt.body_too_large {
+        return Error::ResponseTooLarge { operation, limit };
+    }
+    let status = attempt.status;
     match error {
         Raw::InvalidRequest(reason) => Error::invalid("request", reason),
         Raw::Custom(reason) => Error::Config(format!("{operation}: could not sign: {reason}")),
@@ -329,14 +472,39 @@ async fn from_unexpected(
     response: reqwest::Response,
     timeout: Duration,
 ) -> Error {
+    if let Some(UnreadableSuccess(status)) = response.extensions().get().copied() {
+        let body = response.bytes().await.unwrap_or_default();
+        return Error::decode(
+            operation,
+            format!(
+                "the {status} answer is neither this operation's response nor an error \
+                 object that can be read"
+            ),
+            &body,
+        );
+    }
     let status = response
         .extensions()
         .get::<ErrorInSuccessStatus>()
         .map_or(response.status().as_u16(), |original| original.0);
-    let retry_after = response
+    if (300..400).contains(&status) {
+        // Never followed (the HTTP client has no redirect policy); the body is not
+        // worth reading.
+        return Error::Redirect {
+            operation,
+            status,
+            location: response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .map(|value| redirect_location(value.as_bytes())),
+        };
+    }
+    let retry_after_header = response
         .headers()
         .get(reqwest::header::RETRY_AFTER)
-        .and_then(|value| value.to_str().ok())
+        .map(|value| excerpt(value.as_bytes(), RETRY_AFTER_KEPT));
+    let retry_after = retry_after_header
+        .as_deref()
         .and_then(|value| parse_retry_after(value, SystemTime::now()));
     let body = match read_bounded(response).await {
         Ok(body) => body,
@@ -350,7 +518,21 @@ async fn from_unexpected(
             &body,
         );
     }
-    ApiError::from_body(operation, status, &body, retry_after).into()
+    let mut api = ApiError::from_body(operation, status, &body, retry_after);
+    api.retry_after_header = retry_after_header;
+    api.into()
+}
+
+/// How much of a `Retry-After` header an error keeps.
+const RETRY_AFTER_KEPT: usize = 64;
+/// How much of a redirect's `Location` an error keeps.
+const LOCATION_KEPT: usize = 256;
+
+/// A redirect target fit for an error message: lossily decoded, bounded, and without
+/// any user info (`user:password@`) it may carry.
+fn redirect_location(raw: &[u8]) -> String {
+    let text = excerpt(raw, LOCATION_KEPT);
+    crate::client::redact_user_info(&text).into_owned()
 }
 
 /// Read at most [`MAX_BODY_KEPT`] bytes: an error answer must not be able to make the
@@ -367,11 +549,17 @@ async fn read_bounded(mut response: reqwest::Response) -> reqwest::Result<Vec<u8
     Ok(body)
 }
 
-/// `Retry-After` is either delta-seconds or an HTTP date (RFC 9110 §10.2.3).
+/// `Retry-After` is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). Seconds
+/// too many to represent are [`Duration::MAX`]; anything else (`1.5`, `-5`, words) is
+/// `None`, which the retry policy refuses to guess at.
 pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(
+            value
+                .parse::<u64>()
+                .map_or(Duration::MAX, Duration::from_secs),
+        );
     }
     let when = httpdate::parse_http_date(value).ok()?;
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
@@ -428,5 +616,32 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn retry_after_that_is_not_whole_seconds_is_unreadable_and_huge_is_huge() {
+        let now = SystemTime::now();
+        for unreadable in ["1.5", "-5", "+5", "", "5s", "0x10"] {
+            assert_eq!(parse_retry_after(unreadable, now), None, "{unreadable:?}");
+        }
+        assert_eq!(
+            parse_retry_after("99999999999999999999", now),
+            Some(Duration::MAX)
+        );
+    }
+
+    #[test]
+    fn top_level_error_keys_are_found_at_any_depth_of_their_values() {
+        assert!(top_level_keys_are_not_errors(br#"{"order_groups":[]}"#));
+        assert!(top_level_keys_are_not_errors(
+            br#"{"order_groups":[{"message":"a nested key is not a top-level one"}]}"#
+        ));
+        assert!(top_level_keys_are_not_errors(b"{}"));
+        let deep = format!("{{\"code\":{}{}}}", "[".repeat(50_000), "]".repeat(50_000));
+        assert!(!top_level_keys_are_not_errors(deep.as_bytes()));
+        assert!(!top_level_keys_are_not_errors(br#"{"error":5}"#));
+        assert!(!top_level_keys_are_not_errors(b"[]"));
+        assert!(!top_level_keys_are_not_errors(b"{} trailing"));
+        assert!(!top_level_keys_are_not_errors(b"not json"));
     }
 }
