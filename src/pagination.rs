@@ -5,9 +5,11 @@
 //! checkpoint and resume with [`List::cursor`]), and [`List::pages`] / [`List::iter`]
 //! walk every page lazily, holding one page in memory at a time.
 //!
-//! The walk ends when Kalshi returns an empty or absent cursor. A cursor that comes
-//! back a second time would make the walk loop forever over the same pages, so it ends
-//! the walk with [`Error::Pagination`] instead.
+//! The walk ends when Kalshi returns an empty or absent cursor. Two answers would
+//! otherwise make it loop forever, so they end the walk with [`Error::Pagination`]
+//! instead: a cursor that comes back a second time, and a run of
+//! [`MAX_EMPTY_PAGES_IN_A_ROW`] empty pages that each carry a new cursor (a server
+//! paging through nothing). [`List::max_pages`] bounds a walk further.
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -21,6 +23,12 @@ use crate::client::CallKind;
 use crate::error::{Error, Result};
 use crate::generated::Client as RawClient;
 use crate::Client;
+
+/// How many empty pages in a row, each with a cursor to a next one, end a walk. Kalshi
+/// fills a page before it hands out a cursor, so even one such page is odd; five allow
+/// for a filter that empties a few pages in a row, and stop a server that pages through
+/// nothing after five requests instead of never.
+pub const MAX_EMPTY_PAGES_IN_A_ROW: usize = 5;
 
 /// One page of a list: its items, and the cursor of the next page (`None` on the last).
 #[derive(Clone, Debug, PartialEq)]
@@ -151,7 +159,19 @@ impl<Op: ListOperation> List<Op> {
             CallKind::READ.with_timeout(self.timeout),
             move |raw| filters.clone().fetch(raw, cursor.clone(), limit),
         )?;
-        Ok(Op::into_page(response))
+        let page = Op::into_page(response);
+        let asked = limit.map_or(Op::MAX_LIMIT, NonZeroU64::get);
+        if page.items.len() as u64 > asked {
+            // Kept: the items are real. But a server that ignores the page size may
+            // also ignore other filters, which the caller should hear about.
+            tracing::warn!(
+                operation = Op::OPERATION,
+                items = page.items.len(),
+                limit = asked,
+                "a page holds more items than the limit asked for"
+            );
+        }
+        Ok(page)
     }
 
     /// Fetch one page: the first, or the one at [`List::cursor`].
@@ -175,6 +195,7 @@ impl<Op: ListOperation> List<Op> {
             next,
             seen,
             fetched: 0,
+            empty_in_a_row: 0,
         }
     }
 
@@ -213,6 +234,8 @@ pub struct Pages<Op> {
     /// text, so a walk of millions of items still holds about one page in memory.
     seen: HashSet<u64>,
     fetched: usize,
+    /// Empty pages with a cursor since the last page that held items.
+    empty_in_a_row: usize,
 }
 
 impl<Op: ListOperation> Iterator for Pages<Op> {
@@ -241,9 +264,12 @@ impl<Op: ListOperation> Iterator for Pages<Op> {
         };
         self.fetched += 1;
         if let Some(next) = &page.cursor {
-            self.next = if self.seen.insert(fingerprint(next)) {
-                State::Fetch(Some(next.clone()))
+            if page.items.is_empty() {
+                self.empty_in_a_row += 1;
             } else {
+                self.empty_in_a_row = 0;
+            }
+            self.next = if !self.seen.insert(fingerprint(next)) {
                 State::Failed(Error::Pagination {
                     operation: Op::OPERATION,
                     reason: format!(
@@ -251,6 +277,17 @@ impl<Op: ListOperation> Iterator for Pages<Op> {
                          would repeat pages forever"
                     ),
                 })
+            } else if self.empty_in_a_row >= MAX_EMPTY_PAGES_IN_A_ROW {
+                State::Failed(Error::Pagination {
+                    operation: Op::OPERATION,
+                    reason: format!(
+                        "the server sent {} empty pages in a row, each with a cursor to a \
+                         next one; the walk stops rather than page through nothing forever",
+                        self.empty_in_a_row
+                    ),
+                })
+            } else {
+                State::Fetch(Some(next.clone()))
             };
         }
         Some(Ok(page))
