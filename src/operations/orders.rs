@@ -306,47 +306,25 @@ impl Client {
                 }
             },
         );
+        let result = result.and_then(|(response, attempts)| {
+            // One item per order, or the answer cannot be matched to the orders.
+            if response.orders.len() == keys.len() {
+                Ok((response.orders, attempts))
+            } else {
+                Err(Error::decode(
+                    "batch_create_orders_v2",
+                    format!(
+                        "the answer has {} items for {} orders",
+                        response.orders.len(),
+                        keys.len()
+                    ),
+                    b"",
+                ))
+            }
+        });
         match result {
-            Ok((response, 1)) => Ok(response.orders),
-            // A retried batch: items refused now may have been placed by an attempt
-            // whose answer was lost. Look those up and report them as placed.
-            Ok((response, _)) => {
-                let mut items = response.orders;
-                // An item names its order by client_order_id; by position otherwise.
-                let item_key =
-                    |index: usize, item: &types::BatchCreateOrdersV2ResponseOrdersItem| {
-                        let id = item
-                            .client_order_id
-                            .clone()
-                            .or_else(|| keys.get(index).map(|(_, id)| id.clone()))?;
-                        let (ticker, _) = keys.iter().find(|(_, key_id)| *key_id == id)?;
-                        Some((ticker.clone(), id))
-                    };
-                let refused: Vec<(String, String)> = items
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, item)| item.error.is_some())
-                    .filter_map(|(index, item)| item_key(index, item))
-                    .collect();
-                if refused.is_empty() {
-                    return Ok(items);
-                }
-                match self.find_batch(&refused, submitted_at) {
-                    Ok(mut found) => {
-                        for (index, item) in items.iter_mut().enumerate() {
-                            if item.error.is_none() {
-                                continue;
-                            }
-                            if let Some((_, id)) = item_key(index, item) {
-                                if let Some(order) = found.remove(&id) {
-                                    *item = placed_item(order);
-                                }
-                            }
-                        }
-                    }
-                    Err(lookup) => tracing::warn!(error = %lookup, "batch lookup failed"),
-                }
-                Ok(items)
+            Ok((items, attempts)) => {
+                Ok(self.settle_batch_items(items, attempts, &keys, submitted_at))
             }
             // The whole batch failed after it may have reached the exchange: report
             // each order as placed or not, as the exchange now shows it.
@@ -364,12 +342,78 @@ impl Client {
                     .iter()
                     .map(|(_, id)| match found.remove(id) {
                         Some(order) => placed_item(order),
-                        None => not_placed_item(id, &error),
+                        None => not_placed_item(id, &error.to_string()),
                     })
                     .collect())
             }
             Err(error) => Err(error),
         }
+    }
+
+    /// Settle the items of a batch create answer whose outcome is in doubt, by looking
+    /// their orders up:
+    ///
+    /// * after a retry, an item refused now may have been placed by an attempt whose
+    ///   answer was lost; one the exchange shows is reported as placed;
+    /// * an item that names neither an order nor an error (a V1-shaped answer, or one
+    ///   the spec's all-optional item type would otherwise pass as an empty success)
+    ///   is reported as placed if the exchange shows its order, and otherwise carries
+    ///   the error code [`NOT_PLACED`].
+    fn settle_batch_items(
+        &self,
+        mut items: Vec<types::BatchCreateOrdersV2ResponseOrdersItem>,
+        attempts: u32,
+        keys: &[(String, String)],
+        submitted_at: i64,
+    ) -> Vec<types::BatchCreateOrdersV2ResponseOrdersItem> {
+        let unreadable = |item: &types::BatchCreateOrdersV2ResponseOrdersItem| {
+            item.order_id.is_none() && item.error.is_none()
+        };
+        let in_doubt = |item: &types::BatchCreateOrdersV2ResponseOrdersItem| {
+            unreadable(item) || (attempts > 1 && item.error.is_some())
+        };
+        // An item names its order by client_order_id; by position otherwise.
+        let item_key = |index: usize, item: &types::BatchCreateOrdersV2ResponseOrdersItem| {
+            let id = item
+                .client_order_id
+                .clone()
+                .or_else(|| keys.get(index).map(|(_, id)| id.clone()))?;
+            let (ticker, _) = keys.iter().find(|(_, key_id)| *key_id == id)?;
+            Some((ticker.clone(), id))
+        };
+        let doubtful: Vec<(String, String)> = items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| in_doubt(item))
+            .filter_map(|(index, item)| item_key(index, item))
+            .collect();
+        if doubtful.is_empty() && !items.iter().any(unreadable) {
+            return items;
+        }
+        let mut found = match self.find_batch(&doubtful, submitted_at) {
+            Ok(found) => found,
+            Err(lookup) => {
+                tracing::warn!(error = %lookup, "batch lookup failed");
+                HashMap::new()
+            }
+        };
+        for (index, item) in items.iter_mut().enumerate() {
+            if !in_doubt(item) {
+                continue;
+            }
+            let key = item_key(index, item);
+            if let Some(order) = key.as_ref().and_then(|(_, id)| found.remove(id)) {
+                *item = placed_item(order);
+            } else if unreadable(item) {
+                let id = key.map_or_else(|| keys[index].1.clone(), |(_, id)| id);
+                *item = not_placed_item(
+                    &id,
+                    "the exchange's answer for this order named neither an order id nor \
+                     an error",
+                );
+            }
+        }
+        items
     }
 
     /// Change the price, total count or expiry of a resting order
@@ -642,11 +686,16 @@ const ORDER_LOOKUP_SLACK_SECONDS: i64 = 300;
 const ORDER_LOOKUP_MAX_PAGES: usize = 10;
 
 /// Whether a failed write may nevertheless have been applied: the request may have
-/// reached the exchange and the answer was lost, or the call was retried. An attempt
-/// is only retried after a 429 (nothing applied) or after a failure whose answer was
-/// lost, and the last error does not say which: an earlier attempt may have placed or
-/// cancelled the order even when the last one was refused (as a duplicate, as not
-/// resting), rate limited, or failed otherwise. A lookup settles it.
+/// reached the exchange and the answer was lost or could not be read, or the call was
+/// retried. An attempt is only retried after a 429 (nothing applied) or after a
+/// failure whose answer was lost, and the last error does not say which: an earlier
+/// attempt may have placed or cancelled the order even when the last one was refused
+/// (as a duplicate, as not resting), rate limited, or failed otherwise. A lookup
+/// settles it.
+///
+/// An answer that arrived but cannot be trusted is as good as lost: a 2xx this
+/// operation does not declare or whose body does not decode, a redirect (the server
+/// that sent it received the request), or a body over the size limit.
 fn outcome_unknown(error: &Error) -> bool {
     let last = error.last();
     let retried = error.attempts() > 1;
@@ -660,6 +709,7 @@ fn outcome_unknown(error: &Error) -> bool {
             ..
         } => *may_have_reached_exchange,
         Error::Api(api) => api.status >= 500,
+        Error::Decode { .. } | Error::Redirect { .. } | Error::ResponseTooLarge { .. } => true,
         _ => false,
     };
     retried || lost_answer
@@ -707,7 +757,7 @@ fn placed_item(order: types::Order) -> types::BatchCreateOrdersV2ResponseOrdersI
 /// placed. The code is this crate's own, so it cannot be mistaken for Kalshi's.
 fn not_placed_item(
     client_order_id: &str,
-    cause: &Error,
+    cause: &str,
 ) -> types::BatchCreateOrdersV2ResponseOrdersItem {
     types::BatchCreateOrdersV2ResponseOrdersItem {
         order_id: None,
