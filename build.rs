@@ -20,6 +20,18 @@ fn main() {
         Ok(text) => text,
         Err(e) => fail(&format!("cannot read {SPEC}: {e}")),
     };
+    // The spec version, for error messages that ask to be reported (`SPEC_VERSION`).
+    let version = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&spec)
+        .ok()
+        .and_then(|document| {
+            document
+                .get("info")?
+                .get("version")?
+                .as_str()
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| fail(&format!("{SPEC}: no info.version")));
+    println!("cargo:rustc-env=KALSHI_SPEC_VERSION={version}");
     let source = match codegen::generate(&spec) {
         Ok(source) => source,
         Err(e) => fail(&format!("{SPEC}: {e}")),

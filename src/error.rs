@@ -18,6 +18,15 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// bigger than this is not an error object anyway, and an error must stay cheap to log.
 pub(crate) const MAX_BODY_KEPT: usize = 64 * 1024;
 
+/// Who expected what a [`Error::Decode`] did not find: this crate's version and the
+/// spec version it was generated from.
+const DECODER: &str = concat!(
+    "kalshi-portfolio ",
+    env!("CARGO_PKG_VERSION"),
+    ", Kalshi spec ",
+    env!("KALSHI_SPEC_VERSION")
+);
+
 /// How much of an undecodable body a [`Error::Decode`] shows.
 pub(crate) const DECODE_EXCERPT: usize = 512;
 
@@ -56,9 +65,12 @@ pub enum Error {
         may_have_reached_exchange: bool,
     },
 
-    /// A 2xx answer whose body does not match the spec.
+    /// A 2xx answer whose body does not match the spec. The message names the field
+    /// and, inside a list, the item (`fills[3].ticker`), and the crate and spec
+    /// versions that expected it, so the error can be reported as it stands.
     #[error(
-        "{operation}: could not decode the response: {message}; body starts with: {body_excerpt}"
+        "{operation}: could not decode the response ({DECODER}): {message}; body starts \
+         with: {body_excerpt}"
     )]
     Decode {
         /// The operation whose response failed to decode.

@@ -59,6 +59,11 @@ pub use client::{
     DEFAULT_MAX_RESPONSE_BODY, DEFAULT_TIMEOUT,
 };
 pub use error::{ApiError, Error, Result};
+
+/// The `info.version` of the Kalshi spec this crate was generated from
+/// (`openapi/portfolio.yaml`). Decode errors name it, so a report says which
+/// contract the answer broke.
+pub const SPEC_VERSION: &str = env!("KALSHI_SPEC_VERSION");
 pub use money::{Count, Dollars};
 pub use order_builders::{Action, AmendOrder, DecreaseOrder, NewOrder, Outcome};
 pub use pagination::{List, Page};

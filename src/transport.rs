@@ -388,7 +388,28 @@ where
     };
     match serde_json::from_slice(&body) {
         Ok(value) => Ok(ResponseValue::new(value, status, headers)),
-        Err(e) => Err(progenitor_client::Error::InvalidResponsePayload(body, e)),
+        Err(e) => Err(progenitor_client::Error::InvalidResponsePayload(
+            body.clone(),
+            with_path::<T>(&body, e),
+        )),
+    }
+}
+
+/// The decode error again, with the path of the value that failed (`fills[3].ticker`)
+/// in front: serde_json reports only line and column, which on a one-line page says
+/// nothing about which item broke. Runs only after a failure, so the ordinary decode
+/// pays nothing for it.
+fn with_path<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    error: serde_json::Error,
+) -> serde_json::Error {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Err(located) if located.path().iter().next().is_some() => {
+            let path = located.path().to_string();
+            serde::de::Error::custom(format!("at {path}: {}", located.into_inner()))
+        }
+        _ => error,
     }
 }
 
