@@ -17,6 +17,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::money::{Count, Dollars};
+use crate::operations::build_request;
 use crate::types;
 use crate::{Error, Result};
 
@@ -488,22 +489,22 @@ impl NewOrder {
             }
         }
 
-        Ok(types::CreateOrderV2Request {
-            ticker: quote.ticker,
-            side: quote.side,
-            price: quote.price,
-            count: quote.count,
-            time_in_force: tif.clone(),
-            self_trade_prevention_type: self.self_trade_prevention.clone(),
-            client_order_id: Some(client_order_id),
-            expiration_time: self.expiration_time,
-            post_only: self.post_only,
-            reduce_only: self.reduce_only,
-            cancel_order_on_pause: self.cancel_order_on_pause,
-            order_group_id: self.order_group_id.clone(),
-            subaccount: self.subaccount,
-            exchange_index: None,
-        })
+        build_request(
+            types::builder::CreateOrderV2Request::default()
+                .ticker(quote.ticker)
+                .side(quote.side)
+                .price(quote.price)
+                .count(quote.count)
+                .time_in_force(tif.clone())
+                .self_trade_prevention_type(self.self_trade_prevention.clone())
+                .client_order_id(client_order_id)
+                .expiration_time(self.expiration_time)
+                .post_only(self.post_only)
+                .reduce_only(self.reduce_only)
+                .cancel_order_on_pause(self.cancel_order_on_pause)
+                .order_group_id(self.order_group_id.clone())
+                .subaccount(self.subaccount),
+        )
     }
 }
 
@@ -572,16 +573,16 @@ impl AmendOrder {
                 return Err(Error::invalid(name, "must not be empty"));
             }
         }
-        Ok(types::AmendOrderV2Request {
-            ticker: quote.ticker,
-            side: quote.side,
-            price: quote.price,
-            count: quote.count,
-            client_order_id: self.client_order_id.clone(),
-            updated_client_order_id: self.updated_client_order_id.clone(),
-            expiration_time,
-            exchange_index: None,
-        })
+        build_request(
+            types::builder::AmendOrderV2Request::default()
+                .ticker(quote.ticker)
+                .side(quote.side)
+                .price(quote.price)
+                .count(quote.count)
+                .client_order_id(self.client_order_id.clone())
+                .updated_client_order_id(self.updated_client_order_id.clone())
+                .expiration_time(expiration_time),
+        )
     }
 }
 
@@ -641,12 +642,11 @@ impl DecreaseOrder {
                 (None, Some(to))
             }
         };
-        Ok(types::DecreaseOrderV2Request {
-            reduce_by,
-            reduce_to,
-            exchange_index: None,
-            market_ticker: None,
-        })
+        build_request(
+            types::builder::DecreaseOrderV2Request::default()
+                .reduce_by(reduce_by)
+                .reduce_to(reduce_to),
+        )
     }
 }
 

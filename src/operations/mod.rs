@@ -89,3 +89,48 @@ pub(crate) fn require_id(field: &str, id: &str) -> crate::Result<()> {
         Ok(())
     }
 }
+
+/// Finish a request body from its generated builder.
+///
+/// The facade never writes a generated struct as a literal, which must name every
+/// field and so breaks the build whenever Kalshi adds an optional one. A builder
+/// fails only when the spec made a field required that the facade does not set: a
+/// breaking change, reported before anything is sent, naming the type and the field.
+pub(crate) fn build_request<T, B>(builder: B) -> crate::Result<T>
+where
+    B: TryInto<T, Error = crate::types::error::ConversionError>,
+{
+    builder.try_into().map_err(|e| {
+        crate::Error::invalid(
+            "request",
+            format!(
+                "the generated {} needs a value the facade does not set ({e}); the \
+                 vendored spec changed incompatibly (openapi/README.md)",
+                short_type_name::<T>()
+            ),
+        )
+    })
+}
+
+/// Finish an answer the facade settles itself (an order found by lookup reported as
+/// the create's answer) from its generated builder. A failure means the spec made a
+/// field required that a lookup cannot supply; it is reported like an answer that does
+/// not decode, which keeps `may_have_reached_exchange()` true.
+pub(crate) fn build_answer<T, B>(builder: B) -> crate::Result<T>
+where
+    B: TryInto<T, Error = crate::types::error::ConversionError>,
+{
+    builder.try_into().map_err(|e| {
+        crate::Error::decode(
+            short_type_name::<T>(),
+            format!("the facade cannot build this answer from the order it found: {e}"),
+            b"",
+        )
+    })
+}
+
+/// `CreateOrderV2Response` rather than its whole module path.
+fn short_type_name<T>() -> &'static str {
+    let name = std::any::type_name::<T>();
+    name.rsplit("::").next().unwrap_or(name)
+}

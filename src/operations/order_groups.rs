@@ -1,7 +1,7 @@
 //! Order groups: a contracts limit over a rolling window that cancels the group's
 //! orders when hit.
 
-use super::require_id;
+use super::{build_request, require_id};
 use crate::client::CallKind;
 use crate::money::Count;
 use crate::order_builders::Amount;
@@ -34,25 +34,16 @@ impl Client {
         &self,
         contracts_limit: impl Into<Amount<Count>>,
     ) -> Result<types::CreateOrderGroupResponse> {
-        let body = contracts_limit_body(contracts_limit.into())?;
+        let limit = contracts_limit_body(contracts_limit.into())?;
+        let body: types::CreateOrderGroupRequest = build_request(
+            types::builder::CreateOrderGroupRequest::default().contracts_limit_fp(limit),
+        )?;
         // Not keyed: a repeated create could make a second group, so it is retried only
         // when the first attempt certainly did nothing.
-        self.call(
-            "create_order_group",
-            CallKind::UNKEYED_WRITE,
-            move |raw| async move {
-                raw.create_order_group()
-                    .body(types::CreateOrderGroupRequest {
-                        contracts_limit: None,
-                        contracts_limit_fp: Some(body),
-                        // The spec's default shard; Kalshi routes it like an omitted value.
-                        exchange_index: types::ExchangeIndex(0),
-                        subaccount: None,
-                    })
-                    .send()
-                    .await
-            },
-        )
+        self.call("create_order_group", CallKind::UNKEYED_WRITE, move |raw| {
+            let body = body.clone();
+            async move { raw.create_order_group().body(body).send().await }
+        })
     }
 
     /// Delete an order group and cancel its orders
@@ -119,20 +110,20 @@ impl Client {
     ) -> Result<()> {
         require_id("order_group_id", order_group_id)?;
         let limit = contracts_limit_body(contracts_limit.into())?;
+        let body: types::UpdateOrderGroupLimitRequest = build_request(
+            types::builder::UpdateOrderGroupLimitRequest::default().contracts_limit_fp(limit),
+        )?;
         let id = order_group_id.to_string();
         // Setting a limit twice leaves the same limit: safe to repeat.
         self.call(
             "update_order_group_limit",
             CallKind::keyed_write(1),
             move |raw| {
-                let id = id.clone();
+                let (id, body) = (id.clone(), body.clone());
                 async move {
                     raw.update_order_group_limit()
                         .order_group_id(id)
-                        .body(types::UpdateOrderGroupLimitRequest {
-                            contracts_limit: None,
-                            contracts_limit_fp: Some(limit),
-                        })
+                        .body(body)
                         .send()
                         .await
                 }

@@ -1,6 +1,6 @@
 //! Orders: reads on `/portfolio/orders…`, writes on the V2 `/portfolio/events/orders…`.
 
-use super::{list_operation, require_id};
+use super::{build_answer, build_request, list_operation, require_id};
 use crate::client::CallKind;
 use std::collections::{HashMap, HashSet};
 
@@ -176,7 +176,7 @@ impl Client {
                     "order outcome unknown; looking it up"
                 );
                 match self.find_order(&ticker, &client_order_id, submitted_at) {
-                    Ok(Some(order)) => Ok(placed_from(order)),
+                    Ok(Some(order)) => placed_from(order),
                     Ok(None) => Err(error),
                     Err(lookup) => {
                         tracing::warn!(error = %lookup, "order lookup failed");
@@ -293,17 +293,14 @@ impl Client {
         // Every order carries its client_order_id on every attempt: repeating the
         // batch cannot place an order twice.
         let cost = orders.len();
+        let body: types::BatchCreateOrdersV2Request =
+            build_request(types::builder::BatchCreateOrdersV2Request::default().orders(orders))?;
         let result = self.call_counted(
             "batch_create_orders_v2",
             CallKind::keyed_write(cost),
             move |raw| {
-                let orders = orders.clone();
-                async move {
-                    raw.batch_create_orders_v2()
-                        .body(types::BatchCreateOrdersV2Request { orders })
-                        .send()
-                        .await
-                }
+                let body = body.clone();
+                async move { raw.batch_create_orders_v2().body(body).send().await }
             },
         );
         let result = result.and_then(|(response, attempts)| {
@@ -323,9 +320,7 @@ impl Client {
             }
         });
         match result {
-            Ok((items, attempts)) => {
-                Ok(self.settle_batch_items(items, attempts, &keys, submitted_at))
-            }
+            Ok((items, attempts)) => self.settle_batch_items(items, attempts, &keys, submitted_at),
             // The whole batch failed after it may have reached the exchange: report
             // each order as placed or not, as the exchange now shows it.
             Err(error) if outcome_unknown(&error) => {
@@ -338,13 +333,12 @@ impl Client {
                     }
                 };
                 let mut found = found;
-                Ok(keys
-                    .iter()
+                keys.iter()
                     .map(|(_, id)| match found.remove(id) {
                         Some(order) => placed_item(order),
                         None => not_placed_item(id, &error.to_string()),
                     })
-                    .collect())
+                    .collect()
             }
             Err(error) => Err(error),
         }
@@ -365,7 +359,7 @@ impl Client {
         attempts: u32,
         keys: &[(String, String)],
         submitted_at: i64,
-    ) -> Vec<types::BatchCreateOrdersV2ResponseOrdersItem> {
+    ) -> Result<Vec<types::BatchCreateOrdersV2ResponseOrdersItem>> {
         let unreadable = |item: &types::BatchCreateOrdersV2ResponseOrdersItem| {
             item.order_id.is_none() && item.error.is_none()
         };
@@ -388,7 +382,7 @@ impl Client {
             .filter_map(|(index, item)| item_key(index, item))
             .collect();
         if doubtful.is_empty() && !items.iter().any(unreadable) {
-            return items;
+            return Ok(items);
         }
         let mut found = match self.find_batch(&doubtful, submitted_at) {
             Ok(found) => found,
@@ -403,17 +397,17 @@ impl Client {
             }
             let key = item_key(index, item);
             if let Some(order) = key.as_ref().and_then(|(_, id)| found.remove(id)) {
-                *item = placed_item(order);
+                *item = placed_item(order)?;
             } else if unreadable(item) {
                 let id = key.map_or_else(|| keys[index].1.clone(), |(_, id)| id);
                 *item = not_placed_item(
                     &id,
                     "the exchange's answer for this order named neither an order id nor \
                      an error",
-                );
+                )?;
             }
         }
-        items
+        Ok(items)
     }
 
     /// Change the price, total count or expiry of a resting order
@@ -460,7 +454,7 @@ impl Client {
                 Ok(amended)
             }
             Err(error) if outcome_unknown(&error) => match self.get_order(order_id) {
-                Ok(order) if shows_amend(&order, &sent) => Ok(amended_from(order)),
+                Ok(order) if shows_amend(&order, &sent) => amended_from(order),
                 _ => Err(error),
             },
             Err(error) => Err(error),
@@ -493,14 +487,13 @@ impl Client {
             // it. If the order now rests at the target, one did, and this is success.
             (Err(error), Some(target)) if outcome_unknown(&error) => {
                 match self.get_order(order_id) {
-                    Ok(order) if order.remaining_count_fp == target => {
-                        Ok(types::DecreaseOrderV2Response {
-                            ts_ms: last_change_ms(&order),
-                            order_id: order.order_id,
-                            client_order_id: Some(order.client_order_id),
-                            remaining_count: order.remaining_count_fp,
-                        })
-                    }
+                    Ok(order) if order.remaining_count_fp == target => build_answer(
+                        types::builder::DecreaseOrderV2Response::default()
+                            .ts_ms(last_change_ms(&order))
+                            .remaining_count(order.remaining_count_fp)
+                            .client_order_id(order.client_order_id)
+                            .order_id(order.order_id),
+                    ),
                     _ => Err(error),
                 }
             }
@@ -524,9 +517,7 @@ impl Client {
         });
         match result {
             Err(error) if outcome_unknown(&error) => match self.get_order(order_id) {
-                Ok(order) if order.status == types::OrderStatus::Canceled => {
-                    Ok(cancelled_from(order))
-                }
+                Ok(order) if order.status == types::OrderStatus::Canceled => cancelled_from(order),
                 _ => Err(error),
             },
             result => result,
@@ -564,34 +555,30 @@ impl Client {
             }
         }
         let cost = ids.len();
-        let orders: Vec<_> = ids
+        let orders = ids
             .iter()
-            .cloned()
-            .map(|order_id| types::BatchCancelOrdersV2RequestOrdersItem {
-                order_id,
-                exchange_index: None,
-                market_ticker: None,
-                subaccount: None,
+            .map(|order_id| {
+                build_request(
+                    types::builder::BatchCancelOrdersV2RequestOrdersItem::default()
+                        .order_id(order_id.clone()),
+                )
             })
-            .collect();
+            .collect::<Result<Vec<types::BatchCancelOrdersV2RequestOrdersItem>>>()?;
+        let body: types::BatchCancelOrdersV2Request =
+            build_request(types::builder::BatchCancelOrdersV2Request::default().orders(orders))?;
         let result = self.call_counted(
             "batch_cancel_orders_v2",
             CallKind::keyed_write(cost),
             move |raw| {
-                let orders = orders.clone();
-                async move {
-                    raw.batch_cancel_orders_v2()
-                        .body(types::BatchCancelOrdersV2Request { orders })
-                        .send()
-                        .await
-                }
+                let body = body.clone();
+                async move { raw.batch_cancel_orders_v2().body(body).send().await }
             },
         );
         match result {
             Ok((response, 1)) => Ok(response.orders),
             // A retried batch: an item refused now may be an order an attempt whose
             // answer was lost already cancelled. Report those as cancelled.
-            Ok((response, _)) => Ok(response
+            Ok((response, _)) => response
                 .orders
                 .into_iter()
                 .map(|item| match &item.error {
@@ -599,11 +586,11 @@ impl Client {
                         Ok(order) if order.status == types::OrderStatus::Canceled => {
                             cancelled_item(order)
                         }
-                        _ => item,
+                        _ => Ok(item),
                     },
-                    None => item,
+                    None => Ok(item),
                 })
-                .collect()),
+                .collect(),
             // The whole batch failed after it may have reached the exchange: report
             // each order as the exchange now shows it.
             Err(error) if outcome_unknown(&error) => self.settle_failed_batch_cancel(&ids, error),
@@ -635,7 +622,7 @@ impl Client {
         {
             return Err(error);
         }
-        Ok(orders
+        orders
             .into_iter()
             .map(|order| {
                 if order.status == types::OrderStatus::Canceled {
@@ -644,7 +631,7 @@ impl Client {
                     not_cancelled_item(order, &error)
                 }
             })
-            .collect())
+            .collect()
     }
 
     /// Cancel every resting order of the account (`DELETE /portfolio/events/orders`).
@@ -717,17 +704,18 @@ fn outcome_unknown(error: &Error) -> bool {
 
 /// The cancel answer for an order a lost attempt already cancelled; `reduced_by` is
 /// its unfilled count (initial − filled), the lost answer being unrecoverable.
-fn cancelled_from(order: types::Order) -> types::CancelOrderV2Response {
+fn cancelled_from(order: types::Order) -> Result<types::CancelOrderV2Response> {
     let unfilled = order
         .initial_count_fp
         .checked_sub(order.fill_count_fp)
         .unwrap_or(Count::ZERO);
-    types::CancelOrderV2Response {
-        ts_ms: last_change_ms(&order),
-        order_id: order.order_id,
-        client_order_id: Some(order.client_order_id),
-        reduced_by: unfilled,
-    }
+    build_answer(
+        types::builder::CancelOrderV2Response::default()
+            .ts_ms(last_change_ms(&order))
+            .reduced_by(unfilled)
+            .client_order_id(order.client_order_id)
+            .order_id(order.order_id),
+    )
 }
 
 /// When the order last changed, in Unix milliseconds (0 if the exchange did not say).
@@ -739,40 +727,45 @@ fn last_change_ms(order: &types::Order) -> i64 {
 }
 
 /// Describe an order found by lookup the way a batch create answers for a placed one.
-fn placed_item(order: types::Order) -> types::BatchCreateOrdersV2ResponseOrdersItem {
-    let placed = placed_from(order);
-    types::BatchCreateOrdersV2ResponseOrdersItem {
-        order_id: Some(placed.order_id),
-        client_order_id: placed.client_order_id,
-        fill_count: Some(placed.fill_count),
-        remaining_count: Some(placed.remaining_count),
-        average_fill_price: None,
-        average_fee_paid: None,
-        ts_ms: Some(placed.ts_ms),
-        error: None,
-    }
+fn placed_item(order: types::Order) -> Result<types::BatchCreateOrdersV2ResponseOrdersItem> {
+    let placed = placed_from(order)?;
+    build_answer(
+        types::builder::BatchCreateOrdersV2ResponseOrdersItem::default()
+            .order_id(placed.order_id)
+            .client_order_id(placed.client_order_id)
+            .fill_count(placed.fill_count)
+            .remaining_count(placed.remaining_count)
+            .ts_ms(placed.ts_ms),
+    )
 }
 
-/// The item for an order of a failed batch that the exchange does not show: not
-/// placed. The code is this crate's own, so it cannot be mistaken for Kalshi's.
+/// The item for an order of a batch create whose outcome was in doubt and that the
+/// exchange does not show: not placed. The code is this crate's own, so it cannot be
+/// mistaken for Kalshi's.
 fn not_placed_item(
     client_order_id: &str,
     cause: &str,
-) -> types::BatchCreateOrdersV2ResponseOrdersItem {
-    types::BatchCreateOrdersV2ResponseOrdersItem {
-        order_id: None,
-        client_order_id: Some(client_order_id.to_string()),
-        fill_count: None,
-        remaining_count: None,
-        average_fill_price: None,
-        average_fee_paid: None,
-        ts_ms: None,
-        error: Some(types::ErrorResponse {
-            code: Some(NOT_PLACED.to_string()),
-            message: Some("the batch failed and the exchange does not show this order".into()),
-            details: Some(cause.to_string()),
-        }),
-    }
+) -> Result<types::BatchCreateOrdersV2ResponseOrdersItem> {
+    let error = error_object(
+        NOT_PLACED,
+        "the batch's outcome was in doubt and the exchange does not show this order",
+        cause,
+    )?;
+    build_answer(
+        types::builder::BatchCreateOrdersV2ResponseOrdersItem::default()
+            .client_order_id(client_order_id.to_string())
+            .error(error),
+    )
+}
+
+/// An error object of this crate's own, for a batch item it settled itself.
+fn error_object(code: &str, message: &str, details: &str) -> Result<types::ErrorResponse> {
+    build_answer(
+        types::builder::ErrorResponse::default()
+            .code(code.to_string())
+            .message(message.to_string())
+            .details(details.to_string()),
+    )
 }
 
 /// Whether the order is as the amend asked: still resting or filled (not cancelled),
@@ -805,28 +798,26 @@ fn shows_amend(order: &types::Order, amend: &types::AmendOrderV2Request) -> bool
 /// The amend answer for an order a lost attempt already amended. An amend's
 /// `fill_count` counts only the fills it caused, which the order record cannot tell
 /// apart from earlier ones, so it is left out with the averages.
-fn amended_from(order: types::Order) -> types::AmendOrderV2Response {
-    types::AmendOrderV2Response {
-        ts_ms: last_change_ms(&order),
-        order_id: order.order_id,
-        client_order_id: Some(order.client_order_id),
-        remaining_count: Some(order.remaining_count_fp),
-        fill_count: None,
-        average_fill_price: None,
-        average_fee_paid: None,
-    }
+fn amended_from(order: types::Order) -> Result<types::AmendOrderV2Response> {
+    build_answer(
+        types::builder::AmendOrderV2Response::default()
+            .ts_ms(last_change_ms(&order))
+            .remaining_count(order.remaining_count_fp)
+            .client_order_id(order.client_order_id)
+            .order_id(order.order_id),
+    )
 }
 
 /// The batch-cancel item for an order a lost attempt already cancelled.
-fn cancelled_item(order: types::Order) -> types::BatchCancelOrdersV2ResponseOrdersItem {
-    let cancelled = cancelled_from(order);
-    types::BatchCancelOrdersV2ResponseOrdersItem {
-        order_id: cancelled.order_id,
-        client_order_id: cancelled.client_order_id,
-        reduced_by: cancelled.reduced_by,
-        ts_ms: Some(cancelled.ts_ms),
-        error: None,
-    }
+fn cancelled_item(order: types::Order) -> Result<types::BatchCancelOrdersV2ResponseOrdersItem> {
+    let cancelled = cancelled_from(order)?;
+    build_answer(
+        types::builder::BatchCancelOrdersV2ResponseOrdersItem::default()
+            .order_id(cancelled.order_id)
+            .client_order_id(cancelled.client_order_id)
+            .reduced_by(cancelled.reduced_by)
+            .ts_ms(cancelled.ts_ms),
+    )
 }
 
 /// The item for an order of a failed batch cancel that the exchange does not show
@@ -834,36 +825,33 @@ fn cancelled_item(order: types::Order) -> types::BatchCancelOrdersV2ResponseOrde
 fn not_cancelled_item(
     order: types::Order,
     cause: &Error,
-) -> types::BatchCancelOrdersV2ResponseOrdersItem {
-    types::BatchCancelOrdersV2ResponseOrdersItem {
-        ts_ms: Some(last_change_ms(&order)),
-        error: Some(types::ErrorResponse {
-            code: Some(NOT_CANCELLED.to_string()),
-            message: Some(format!(
-                "the batch failed and the exchange shows this order {}",
-                order.status
-            )),
-            details: Some(cause.to_string()),
-        }),
-        order_id: order.order_id,
-        client_order_id: Some(order.client_order_id),
-        reduced_by: Count::ZERO,
-    }
+) -> Result<types::BatchCancelOrdersV2ResponseOrdersItem> {
+    let message = format!(
+        "the batch failed and the exchange shows this order {}",
+        order.status
+    );
+    build_answer(
+        types::builder::BatchCancelOrdersV2ResponseOrdersItem::default()
+            .ts_ms(last_change_ms(&order))
+            .error(error_object(NOT_CANCELLED, &message, &cause.to_string())?)
+            .order_id(order.order_id)
+            .client_order_id(order.client_order_id)
+            .reduced_by(Count::ZERO),
+    )
 }
 
 /// Describe an order found by lookup the way a create response would.
-fn placed_from(order: types::Order) -> types::CreateOrderV2Response {
+fn placed_from(order: types::Order) -> Result<types::CreateOrderV2Response> {
     let ts_ms = order
         .created_time
         .or(order.last_update_time)
         .map_or(0, |time| time.timestamp_millis());
-    types::CreateOrderV2Response {
-        order_id: order.order_id,
-        client_order_id: Some(order.client_order_id),
-        fill_count: order.fill_count_fp,
-        remaining_count: order.remaining_count_fp,
-        average_fill_price: None,
-        average_fee_paid: None,
-        ts_ms,
-    }
+    build_answer(
+        types::builder::CreateOrderV2Response::default()
+            .order_id(order.order_id)
+            .client_order_id(order.client_order_id)
+            .fill_count(order.fill_count_fp)
+            .remaining_count(order.remaining_count_fp)
+            .ts_ms(ts_ms),
+    )
 }
