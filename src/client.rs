@@ -35,9 +35,10 @@ pub enum Environment {
     /// Kalshi's demo exchange: `https://external-api.demo.kalshi.co/trade-api/v2`.
     /// Demo needs its own API key; production keys do not work there.
     Demo,
-    /// Any base URL including the `/trade-api/v2` stem, e.g. a local sandbox. Plain
-    /// `http` is accepted only for loopback hosts, so a key never signs requests that
-    /// cross a network unencrypted.
+    /// Any base URL including the `/trade-api/v2` stem, e.g. a local sandbox (a bare
+    /// `https://host` is completed with it; another path is refused). Plain `http` is
+    /// accepted only for loopback hosts, so a key never signs requests that cross a
+    /// network unencrypted, and `user:password@` never.
     Custom(String),
 }
 
@@ -83,9 +84,27 @@ impl Environment {
                 redact_user_info(self.base_url())
             )));
         }
+        // Kalshi signs the path with its `/trade-api/v2` stem, so a base URL without
+        // it cannot work: a bare host is completed, any other path refused now rather
+        // than answered 404 later.
+        let mut url = url;
+        match url.path().trim_end_matches('/') {
+            "" => url.set_path(API_PATH),
+            path if path.ends_with(API_PATH) => {}
+            path => {
+                return Err(Error::Config(format!(
+                    "base URL {:?} has the path {path:?}; Kalshi's API is under \
+                     {API_PATH} (e.g. http://127.0.0.1:8787{API_PATH})",
+                    redact_user_info(self.base_url())
+                )))
+            }
+        }
         Ok(url)
     }
 }
+
+/// The path every base URL ends with.
+const API_PATH: &str = "/trade-api/v2";
 
 /// Parse a URL the client will send signed requests to or through, and check its
 /// scheme: `https`, or plain `http` only to a loopback host, so a key never signs
@@ -497,27 +516,43 @@ impl Client {
     pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Client> {
         let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
         let environment = match get(env_vars::ENV) {
-            Some(text) => Environment::parse(&text)
-                .map_err(|e| Error::Config(format!("{}: {e}", env_vars::ENV)))?,
+            Some(text) => Environment::parse(&text).map_err(|e| match e {
+                Error::Config(message) => Error::Config(format!("{}: {message}", env_vars::ENV)),
+                other => other,
+            })?,
             None => Environment::Demo,
         };
-        let key_id = get(env_vars::API_KEY_ID)
-            .ok_or_else(|| Error::Config(format!("{} is not set", env_vars::API_KEY_ID)))?;
+        let key_id = get(env_vars::API_KEY_ID);
+        let key = match (get(env_vars::PRIVATE_KEY_PATH), get(env_vars::PRIVATE_KEY)) {
+            (Some(path), _) => Some(KeySource::File(PathBuf::from(path.trim()))),
+            (None, Some(pem)) => Some(KeySource::Pem(pem.replace("\\n", "\n"))),
+            (None, None) => None,
+        };
+        let (Some(key_id), Some(key)) = (key_id.as_deref(), key.clone()) else {
+            let mut missing = Vec::new();
+            if key_id.is_none() {
+                missing.push(env_vars::API_KEY_ID.to_string());
+            }
+            if key.is_none() {
+                missing.push(format!(
+                    "{} (or {})",
+                    env_vars::PRIVATE_KEY_PATH,
+                    env_vars::PRIVATE_KEY
+                ));
+            }
+            return Err(Error::Config(format!(
+                "no credentials for the {environment} environment: {} not set",
+                missing.join(" and ")
+            )));
+        };
         let builder = Client::builder()
             .environment(environment)
             .api_key_id(key_id.trim());
-        let builder = match (get(env_vars::PRIVATE_KEY_PATH), get(env_vars::PRIVATE_KEY)) {
-            (Some(path), _) => builder.private_key_file(path.trim()),
-            (None, Some(pem)) => builder.private_key_pem(pem.replace("\\n", "\n")),
-            (None, None) => {
-                return Err(Error::Config(format!(
-                    "neither {} nor {} is set",
-                    env_vars::PRIVATE_KEY_PATH,
-                    env_vars::PRIVATE_KEY
-                )))
-            }
-        };
-        builder.build()
+        ClientBuilder {
+            key: Some(key),
+            ..builder
+        }
+        .build()
     }
 
     /// The environment this client talks to.
@@ -777,6 +812,7 @@ mod tests {
             "http://example.test/trade-api/v2",
             "ftp://127.0.0.1/",
             "https://example.test/trade-api/v2?x=1",
+            "https://example.test/api/v1",
             "not a url",
         ] {
             let err = Environment::Custom(bad.into())
@@ -802,6 +838,48 @@ mod tests {
             .validated_url()
             .expect_err("user info");
         assert!(!err.to_string().contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn a_bare_host_is_completed_with_the_api_path() {
+        for bare in [
+            "https://example.test",
+            "https://example.test/",
+            "http://127.0.0.1:8787",
+        ] {
+            let url = Environment::Custom(bare.into())
+                .validated_url()
+                .expect(bare);
+            assert!(url.path() == "/trade-api/v2", "{bare}: {url}");
+        }
+        let err = Environment::Custom("https://example.test/v2".into())
+            .validated_url()
+            .expect_err("a wrong path");
+        assert!(err.to_string().contains("/trade-api/v2"), "{err}");
+    }
+
+    #[test]
+    fn from_env_names_every_missing_variable_and_no_doubled_prefix() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| *key == name)
+                    .map(|(_, value)| value.to_string())
+            }
+        };
+        let err = Client::from_env_with(vars(&[("KALSHI_ENV", "production")]))
+            .expect_err("no credentials");
+        let text = err.to_string();
+        assert!(text.contains("production"), "{text}");
+        assert!(text.contains("KALSHI_API_KEY_ID"), "{text}");
+        assert!(text.contains("KALSHI_PRIVATE_KEY_PATH"), "{text}");
+        let err = Client::from_env_with(vars(&[("KALSHI_ENV", "staging")])).expect_err("bad env");
+        assert_eq!(
+            err.to_string().matches("configuration error").count(),
+            1,
+            "{err}"
+        );
     }
 
     #[test]

@@ -7,6 +7,12 @@
 //!
 //! No variant ever carries key material, a signature or a request header: only what
 //! Kalshi answered and what the caller passed in.
+//!
+//! Each error's message is complete: it names the facade operation the caller called
+//! and includes every underlying cause down to the root (a transport error says "dns
+//! error: failed to lookup address …"). So `source()` is `None` throughout, and
+//! reporters that walk the chain (`anyhow`'s `{:#}`, `eyre`) print each part once. The
+//! parts stay reachable as fields: [`Error::last`], `Transport::cause`.
 
 use std::fmt;
 use std::time::Duration;
@@ -41,16 +47,21 @@ pub enum Error {
 
     /// The request could not be sent or its answer could not be read (DNS, TLS, a
     /// refused or dropped connection).
-    #[error("{operation}: transport error ({}): {source}", sent_description(*.may_have_reached_exchange))]
+    #[error(
+        "{operation}: transport error ({}): {}",
+        sent_description(*.may_have_reached_exchange),
+        chain_text(cause.as_ref())
+    )]
     Transport {
-        /// The operation (spec operationId, snake_case) that failed.
+        /// The facade operation that failed (`create_order`, `get_fills`, …).
         operation: &'static str,
         /// `false` only when the connection failed before any byte of the request was
         /// written, so the exchange certainly did not act on it.
         may_have_reached_exchange: bool,
-        /// The underlying error (never contains credentials).
-        #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
+        /// The underlying error (never contains credentials). Its whole chain, down to
+        /// the root cause (a DNS failure, a refused connection), is in this error's
+        /// message already.
+        cause: Box<dyn std::error::Error + Send + Sync>,
     },
 
     /// No complete answer arrived within the configured timeout.
@@ -99,14 +110,13 @@ pub enum Error {
     ///
     /// [`Error::status`], [`Error::code`], [`Error::api`] and the other accessors
     /// answer for `last`, so callers can treat this like the error it wraps.
-    #[error("{operation}: gave up after {attempts} attempts; last failure: {last}")]
+    #[error("{operation}: gave up after {attempts} attempts; last failure: {}", last.without_operation())]
     RetriesExhausted {
         /// The operation that was retried.
         operation: &'static str,
         /// How many attempts were made, the first included.
         attempts: u32,
-        /// What the last attempt failed with.
-        #[source]
+        /// What the last attempt failed with ([`Error::last`]).
         last: Box<Error>,
     },
 
@@ -153,6 +163,23 @@ pub enum Error {
         /// What went wrong.
         reason: String,
     },
+}
+
+/// An error's message followed by those of its sources, each once: libraries often
+/// repeat their source's text in their own, so a message already contained in the
+/// text so far is skipped.
+fn chain_text(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        let message = cause.to_string();
+        if !message.is_empty() && !text.contains(&message) {
+            text.push_str(": ");
+            text.push_str(&message);
+        }
+        next = cause.source();
+    }
+    text
 }
 
 fn sent_description(may_have_reached_exchange: bool) -> &'static str {
@@ -244,6 +271,27 @@ impl Error {
         match self {
             Error::RetriesExhausted { attempts, .. } => *attempts,
             _ => 1,
+        }
+    }
+
+    /// This error's message without the `operation: ` it starts with, for an outer
+    /// error that has named the operation already.
+    fn without_operation(&self) -> String {
+        let text = self.to_string();
+        let operation = match self {
+            Error::Api(api) => Some(api.operation),
+            Error::Transport { operation, .. }
+            | Error::Timeout { operation, .. }
+            | Error::Redirect { operation, .. }
+            | Error::ResponseTooLarge { operation, .. }
+            | Error::Decode { operation, .. }
+            | Error::RetriesExhausted { operation, .. }
+            | Error::Pagination { operation, .. } => Some(*operation),
+            Error::InvalidRequest { .. } | Error::Config(_) => None,
+        };
+        match operation.and_then(|operation| text.strip_prefix(&format!("{operation}: "))) {
+            Some(rest) => rest.to_string(),
+            None => text,
         }
     }
 

@@ -36,12 +36,14 @@
 //!   tests and for trying scripts (see the README).
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
 pub mod crypto;
 #[cfg(test)]
 mod decode_fuzz;
 pub mod error;
+pub mod filters;
 mod generated;
 pub mod money;
 pub mod operations;
@@ -50,25 +52,30 @@ pub mod pagination;
 mod rate_limit;
 mod retry;
 #[cfg(feature = "sandbox")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub mod sandbox;
 pub mod signing;
 mod transport;
 
+/// The date and time library of the generated types' timestamps, re-exported so a
+/// job can name `chrono::DateTime<Utc>` without adding a dependency of its own.
+pub use chrono;
 pub use client::{
     env_vars, Client, ClientBuilder, Environment, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BATCH_SIZE,
     DEFAULT_MAX_RESPONSE_BODY, DEFAULT_TIMEOUT,
 };
 pub use error::{ApiError, Error, Result};
-
-/// The `info.version` of the Kalshi spec this crate was generated from
-/// (`openapi/portfolio.yaml`). Decode errors name it, so a report says which
-/// contract the answer broke.
-pub const SPEC_VERSION: &str = env!("KALSHI_SPEC_VERSION");
+pub use filters::UnixTime;
 pub use money::{Count, Dollars};
 pub use order_builders::{Action, AmendOrder, DecreaseOrder, NewOrder, Outcome};
 pub use pagination::{List, Page};
 pub use rate_limit::RateLimit;
 pub use retry::RetryPolicy;
+
+/// The `info.version` of the Kalshi spec this crate was generated from
+/// (`openapi/portfolio.yaml`). Decode errors name it, so a report says which
+/// contract the answer broke.
+pub const SPEC_VERSION: &str = env!("KALSHI_SPEC_VERSION");
 
 /// The request and response types, generated from the spec.
 pub mod types {

@@ -483,7 +483,7 @@ pub(crate) fn from_reqwest(operation: &'static str, e: reqwest::Error, timeout: 
         Error::Transport {
             operation,
             may_have_reached_exchange,
-            source: Box::new(e.without_url()),
+            cause: Box::new(e.without_url()),
         }
     }
 }

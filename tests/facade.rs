@@ -1303,7 +1303,7 @@ fn flat_error_body_keeps_code_message_and_details() {
     assert!(!error.is_retryable());
     assert_eq!(
         error.to_string(),
-        "create_order_v2: Kalshi answered 400 [insufficient_balance]: not enough funds (needs $5.60)"
+        "create_order: Kalshi answered 400 [insufficient_balance]: not enough funds (needs $5.60)"
     );
 }
 

@@ -2,6 +2,7 @@
 
 use super::list_operation;
 use crate::client::CallKind;
+use crate::filters::UnixTime;
 use crate::pagination::{List, Page};
 use crate::types;
 use crate::{Client, Result};
@@ -15,10 +16,11 @@ list_operation! {
         ticker: String,
         /// Only fills of this order.
         order_id: String,
-        /// Only fills after this Unix time (seconds).
-        min_ts: i64,
-        /// Only fills before this Unix time (seconds).
-        max_ts: i64,
+        /// Only fills at or after this time (Unix seconds or a `DateTime<Utc>`; see
+        /// [`UnixTime`] on the boundary).
+        min_ts: UnixTime,
+        /// Only fills at or before this time (see [`UnixTime`]).
+        max_ts: UnixTime,
         /// Only this subaccount (0 is the primary account).
         subaccount: i64,
         /// Only this exchange shard.
@@ -36,10 +38,11 @@ list_operation! {
         ticker: String,
         /// Only this event.
         event_ticker: String,
-        /// Only settlements after this Unix time (seconds).
-        min_ts: i64,
-        /// Only settlements before this Unix time (seconds).
-        max_ts: i64,
+        /// Only settlements at or after this time (Unix seconds or a
+        /// `DateTime<Utc>`; see [`UnixTime`] on the boundary).
+        min_ts: UnixTime,
+        /// Only settlements at or before this time (see [`UnixTime`]).
+        max_ts: UnixTime,
         /// Only this subaccount.
         subaccount: i64,
     }
@@ -144,7 +147,7 @@ impl Client {
         &self,
     ) -> Result<types::GetPortfolioRestingOrderTotalValueResponse> {
         self.call(
-            "get_portfolio_resting_order_total_value",
+            "get_total_resting_order_value",
             CallKind::READ,
             |raw| async move { raw.get_portfolio_resting_order_total_value().send().await },
         )
