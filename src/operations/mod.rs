@@ -7,10 +7,14 @@
 //! the spec, never from here. What the facade adds is validation before sending, exact
 //! money, pagination and typed results.
 
+mod batches;
+mod lookups;
 mod order_groups;
 mod orders;
 mod portfolio;
+mod settled;
 
+pub use batches::{NOT_CANCELLED, NOT_PLACED};
 pub use orders::*;
 pub use portfolio::*;
 

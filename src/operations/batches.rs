@@ -1,0 +1,307 @@
+//! Batch create and batch cancel.
+
+use super::lookups::outcome_unknown;
+use super::settled::{cancelled_item, not_cancelled_item, not_placed_item, placed_item};
+use super::{build_request, require_id};
+use crate::client::CallKind;
+use crate::order_builders::{unix_now, NewOrder};
+use crate::types;
+use crate::{Client, Error, Result};
+use std::collections::HashMap;
+
+impl Client {
+    /// Place several orders in one request (`POST /portfolio/events/orders/batched`).
+    ///
+    /// Every order is checked first; one bad order fails the call before sending, with
+    /// the field named as `orders[i].field`. Kalshi answers per order: an item whose
+    /// `error` is set was not placed.
+    ///
+    /// Retried like [`Client::create_order`], and just as safe: each order keeps its
+    /// `client_order_id` on every attempt. After a retry, items the exchange refused
+    /// (as duplicates of an attempt whose answer was lost) are looked up and reported
+    /// as placed; if the whole batch failed after it may have reached the exchange,
+    /// every order is looked up, and those not found come back with the error code
+    /// [`NOT_PLACED`].
+    pub fn batch_create_orders(
+        &self,
+        orders: &[NewOrder],
+    ) -> Result<Vec<types::BatchCreateOrdersV2ResponseOrdersItem>> {
+        self.check_batch_size(orders.len())?;
+        let orders = orders
+            .iter()
+            .enumerate()
+            .map(|(i, order)| order.validate(&format!("orders[{i}].")))
+            .collect::<Result<Vec<_>>>()?;
+        let mut seen = std::collections::HashSet::new();
+        for (i, order) in orders.iter().enumerate() {
+            if let Some(id) = &order.client_order_id {
+                if !seen.insert(id.clone()) {
+                    return Err(Error::invalid(
+                        format!("orders[{i}].client_order_id"),
+                        format!("{id:?} is used twice in this batch"),
+                    ));
+                }
+            }
+        }
+        // (ticker, client_order_id) of each order, in request order, for lookups.
+        let keys: Vec<(String, String)> = orders
+            .iter()
+            .map(|o| {
+                (
+                    o.ticker.clone(),
+                    o.client_order_id.clone().unwrap_or_default(),
+                )
+            })
+            .collect();
+        let submitted_at = unix_now();
+        // Every order carries its client_order_id on every attempt: repeating the
+        // batch cannot place an order twice.
+        let cost = orders.len();
+        let body: types::BatchCreateOrdersV2Request =
+            build_request(types::builder::BatchCreateOrdersV2Request::default().orders(orders))?;
+        let result = self.call_counted(
+            "batch_create_orders",
+            CallKind::keyed_write(cost),
+            move |raw| {
+                let body = body.clone();
+                async move { raw.batch_create_orders_v2().body(body).send().await }
+            },
+        );
+        let result = result.and_then(|(response, attempts)| {
+            // One item per order, or the answer cannot be matched to the orders.
+            if response.orders.len() == keys.len() {
+                Ok((response.orders, attempts))
+            } else {
+                Err(Error::decode(
+                    "batch_create_orders",
+                    format!(
+                        "the answer has {} items for {} orders",
+                        response.orders.len(),
+                        keys.len()
+                    ),
+                    b"",
+                ))
+            }
+        });
+        match result {
+            Ok((items, attempts)) => self.settle_batch_items(items, attempts, &keys, submitted_at),
+            // The whole batch failed after it may have reached the exchange: report
+            // each order as placed or not, as the exchange now shows it.
+            Err(error) if outcome_unknown(&error) => {
+                let found = match self.find_batch(&keys, submitted_at) {
+                    Ok(found) if !found.is_empty() => found,
+                    Ok(_) => return Err(error),
+                    Err(lookup) => {
+                        tracing::warn!(error = %lookup, "batch lookup failed");
+                        return Err(error);
+                    }
+                };
+                let mut found = found;
+                keys.iter()
+                    .map(|(_, id)| match found.remove(id) {
+                        Some(order) => placed_item(order),
+                        None => not_placed_item(id, &error.to_string()),
+                    })
+                    .collect()
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Settle the items of a batch create answer whose outcome is in doubt, by looking
+    /// their orders up:
+    ///
+    /// * after a retry, an item refused now may have been placed by an attempt whose
+    ///   answer was lost; one the exchange shows is reported as placed;
+    /// * an item that names neither an order nor an error (a V1-shaped answer, or one
+    ///   the spec's all-optional item type would otherwise pass as an empty success)
+    ///   is reported as placed if the exchange shows its order, and otherwise carries
+    ///   the error code [`NOT_PLACED`].
+    fn settle_batch_items(
+        &self,
+        mut items: Vec<types::BatchCreateOrdersV2ResponseOrdersItem>,
+        attempts: u32,
+        keys: &[(String, String)],
+        submitted_at: i64,
+    ) -> Result<Vec<types::BatchCreateOrdersV2ResponseOrdersItem>> {
+        let unreadable = |item: &types::BatchCreateOrdersV2ResponseOrdersItem| {
+            item.order_id.is_none() && item.error.is_none()
+        };
+        let in_doubt = |item: &types::BatchCreateOrdersV2ResponseOrdersItem| {
+            unreadable(item) || (attempts > 1 && item.error.is_some())
+        };
+        // An item names its order by client_order_id; by position otherwise.
+        let item_key = |index: usize, item: &types::BatchCreateOrdersV2ResponseOrdersItem| {
+            let id = item
+                .client_order_id
+                .clone()
+                .or_else(|| keys.get(index).map(|(_, id)| id.clone()))?;
+            let (ticker, _) = keys.iter().find(|(_, key_id)| *key_id == id)?;
+            Some((ticker.clone(), id))
+        };
+        let doubtful: Vec<(String, String)> = items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| in_doubt(item))
+            .filter_map(|(index, item)| item_key(index, item))
+            .collect();
+        if doubtful.is_empty() && !items.iter().any(unreadable) {
+            return Ok(items);
+        }
+        let mut found = match self.find_batch(&doubtful, submitted_at) {
+            Ok(found) => found,
+            Err(lookup) => {
+                tracing::warn!(error = %lookup, "batch lookup failed");
+                HashMap::new()
+            }
+        };
+        for (index, item) in items.iter_mut().enumerate() {
+            if !in_doubt(item) {
+                continue;
+            }
+            let key = item_key(index, item);
+            if let Some(order) = key.as_ref().and_then(|(_, id)| found.remove(id)) {
+                *item = placed_item(order)?;
+            } else if unreadable(item) {
+                let id = key.map_or_else(|| keys[index].1.clone(), |(_, id)| id);
+                *item = not_placed_item(
+                    &id,
+                    "the exchange's answer for this order named neither an order id nor \
+                     an error",
+                )?;
+            }
+        }
+        Ok(items)
+    }
+
+    /// Cancel several orders in one request
+    /// (`DELETE /portfolio/events/orders/batched`). Kalshi answers per order.
+    ///
+    /// Retried like [`Client::cancel_order`]: after a retry, an item the exchange
+    /// refused for an order that is now cancelled (by an attempt whose answer was
+    /// lost) is reported as cancelled, with `reduced_by` its unfilled count
+    /// (initial − filled), as for a single cancel. If the whole batch failed after it
+    /// may have reached the exchange, every order is read: when any of them is now
+    /// cancelled the call succeeds, reporting those as cancelled and the others with
+    /// the error code [`NOT_CANCELLED`]; when none is, it returns the error.
+    pub fn batch_cancel_orders<I, S>(
+        &self,
+        order_ids: I,
+    ) -> Result<Vec<types::BatchCancelOrdersV2ResponseOrdersItem>>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let ids: Vec<String> = order_ids.into_iter().map(Into::into).collect();
+        self.check_batch_size(ids.len())?;
+        let mut seen = std::collections::HashSet::new();
+        for (i, id) in ids.iter().enumerate() {
+            require_id(&format!("orders[{i}].order_id"), id)?;
+            if !seen.insert(id.as_str()) {
+                return Err(Error::invalid(
+                    format!("orders[{i}].order_id"),
+                    format!("{id:?} is listed twice"),
+                ));
+            }
+        }
+        let cost = ids.len();
+        let orders = ids
+            .iter()
+            .map(|order_id| {
+                build_request(
+                    types::builder::BatchCancelOrdersV2RequestOrdersItem::default()
+                        .order_id(order_id.clone()),
+                )
+            })
+            .collect::<Result<Vec<types::BatchCancelOrdersV2RequestOrdersItem>>>()?;
+        let body: types::BatchCancelOrdersV2Request =
+            build_request(types::builder::BatchCancelOrdersV2Request::default().orders(orders))?;
+        let result = self.call_counted(
+            "batch_cancel_orders",
+            CallKind::keyed_write(cost),
+            move |raw| {
+                let body = body.clone();
+                async move { raw.batch_cancel_orders_v2().body(body).send().await }
+            },
+        );
+        match result {
+            Ok((response, 1)) => Ok(response.orders),
+            // A retried batch: an item refused now may be an order an attempt whose
+            // answer was lost already cancelled. Report those as cancelled.
+            Ok((response, _)) => response
+                .orders
+                .into_iter()
+                .map(|item| match &item.error {
+                    Some(_) => match self.get_order(&item.order_id) {
+                        Ok(order) if order.status == types::OrderStatus::Canceled => {
+                            cancelled_item(order)
+                        }
+                        _ => Ok(item),
+                    },
+                    None => Ok(item),
+                })
+                .collect(),
+            // The whole batch failed after it may have reached the exchange: report
+            // each order as the exchange now shows it.
+            Err(error) if outcome_unknown(&error) => self.settle_failed_batch_cancel(&ids, error),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Read every order of a batch cancel that failed as a whole. The call succeeds
+    /// only if some order is now cancelled; if none is, or a read fails, the
+    /// caller gets the batch's own error.
+    fn settle_failed_batch_cancel(
+        &self,
+        ids: &[String],
+        error: Error,
+    ) -> Result<Vec<types::BatchCancelOrdersV2ResponseOrdersItem>> {
+        let mut orders = Vec::with_capacity(ids.len());
+        for id in ids {
+            match self.get_order(id) {
+                Ok(order) => orders.push(order),
+                Err(lookup) => {
+                    tracing::warn!(error = %lookup, "batch cancel lookup failed");
+                    return Err(error);
+                }
+            }
+        }
+        if !orders
+            .iter()
+            .any(|order| order.status == types::OrderStatus::Canceled)
+        {
+            return Err(error);
+        }
+        orders
+            .into_iter()
+            .map(|order| {
+                if order.status == types::OrderStatus::Canceled {
+                    cancelled_item(order)
+                } else {
+                    not_cancelled_item(order, &error)
+                }
+            })
+            .collect()
+    }
+
+    fn check_batch_size(&self, len: usize) -> Result<()> {
+        let max = self.max_batch_size();
+        if len == 0 {
+            Err(Error::invalid("orders", "a batch needs at least one order"))
+        } else if len > max {
+            Err(Error::invalid(
+                "orders",
+                format!("{len} orders exceed the batch limit of {max}"),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// The item error code of an order of a failed batch that the exchange does not show.
+pub const NOT_PLACED: &str = "kalshi_portfolio_not_placed";
+
+/// The item error code of an order of a failed batch cancel that the exchange does not
+/// show cancelled.
+pub const NOT_CANCELLED: &str = "kalshi_portfolio_not_cancelled";
