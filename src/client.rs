@@ -317,8 +317,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Largest batch accepted by [`Client::batch_create_orders`] and
-    /// [`Client::batch_cancel_orders`] before anything is sent (default 20).
+    /// The most orders one batch request carries (default 20); longer lists given to
+    /// [`Client::batch_create_orders`] and [`Client::batch_cancel_orders`] are sent
+    /// in several requests. Kalshi scales its own limit with the account's tier.
     pub fn max_batch_size(mut self, size: usize) -> Self {
         self.max_batch_size = size;
         self
@@ -560,7 +561,11 @@ impl Client {
         &self.inner.environment
     }
 
-    pub(crate) fn max_batch_size(&self) -> usize {
+    /// The most orders one batch request carries
+    /// ([`ClientBuilder::max_batch_size`], default [`DEFAULT_MAX_BATCH_SIZE`]);
+    /// [`Client::batch_create_orders`] and [`Client::batch_cancel_orders`] split
+    /// longer lists into requests of this size.
+    pub fn max_batch_size(&self) -> usize {
         self.inner.max_batch_size
     }
 

@@ -9,6 +9,7 @@ mod support;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant, SystemTime};
 
+use kalshi_portfolio::operations;
 use kalshi_portfolio::types::{self, BookSide, OrderStatus};
 use kalshi_portfolio::{
     AmendOrder, Client, Count, DecreaseOrder, Environment, Error, NewOrder, Page, Result,
@@ -1566,12 +1567,110 @@ fn an_empty_order_id_is_refused() {
     assert_eq!(rejected_field(|c| c.get_order_group("")), "order_group_id");
 }
 
+/// A batch exchange that answers every order of every request as placed or
+/// cancelled, except requests whose number is in `failing` (0-based), which get a 400.
+fn batch_exchange(failing: &'static [usize]) -> TestServer {
+    let requests = std::sync::atomic::AtomicUsize::new(0);
+    TestServer::start(move |request| {
+        let n = requests.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if failing.contains(&n) {
+            return Reply::json(400, &json!({"code": "invalid_parameters", "message": "no"}));
+        }
+        let sent = request.json().unwrap_or_default();
+        let items: Vec<Value> = sent["orders"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(|o| match o.get("client_order_id") {
+                Some(id) => json!({"client_order_id": id, "order_id": format!("ord-{id}")}),
+                None => json!({"order_id": o["order_id"], "reduced_by": "1.00"}),
+            })
+            .collect();
+        Reply::json(
+            if request.method == "POST" { 201 } else { 200 },
+            &json!({"orders": items}),
+        )
+    })
+}
+
 #[test]
-fn a_batch_over_the_default_limit_of_20_is_refused() {
-    let orders: Vec<NewOrder> = (1..=21).map(ladder_order).collect();
-    assert_eq!(rejected_field(|c| c.batch_create_orders(&orders)), "orders");
+fn a_batch_longer_than_the_limit_is_sent_in_requests_of_the_limit_in_order() {
+    let server = batch_exchange(&[]);
+    let client = server.client();
+    assert_eq!(client.max_batch_size(), 20);
+    let orders: Vec<NewOrder> = (1..=45)
+        .map(|n| ladder_order(n % 90 + 1).client_order_id(format!("c{n}")))
+        .collect();
+    let items = client.batch_create_orders(&orders).expect("placed");
+    let ids: Vec<_> = items
+        .iter()
+        .map(|i| i.client_order_id.clone().unwrap_or_default())
+        .collect();
+    let expected: Vec<_> = (1..=45).map(|n| format!("c{n}")).collect();
+    assert_eq!(ids, expected, "one item per order, in the order given");
+    let sizes: Vec<_> = server
+        .requests()
+        .iter()
+        .map(|r| {
+            r.json().expect("body")["orders"]
+                .as_array()
+                .map_or(0, Vec::len)
+        })
+        .collect();
+    assert_eq!(sizes, [20, 20, 5]);
+
     let ids: Vec<String> = (1..=21).map(|n| format!("ord-{n}")).collect();
-    assert_eq!(rejected_field(|c| c.batch_cancel_orders(ids)), "orders");
+    let borrowed: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let items = client.batch_cancel_orders(&borrowed).expect("cancelled");
+    assert_eq!(items.len(), 21);
+    assert_eq!(items[20].order_id, "ord-21");
+    client
+        .batch_cancel_orders(&ids)
+        .expect("&[String] works too");
+    client.batch_cancel_orders(ids).expect("and Vec<String>");
+}
+
+#[test]
+fn a_later_request_of_a_batch_that_fails_marks_its_orders_and_sends_no_more() {
+    let server = batch_exchange(&[1]);
+    let orders: Vec<NewOrder> = (1..=45).map(|n| ladder_order(n % 90 + 1)).collect();
+    let items = server
+        .client()
+        .batch_create_orders(&orders)
+        .expect("partly placed");
+    assert_eq!(items.len(), 45);
+    let codes: Vec<Option<String>> = items
+        .iter()
+        .map(|item| item.error.as_ref().and_then(|e| e.code.clone()))
+        .collect();
+    assert!(codes[..20].iter().all(Option::is_none));
+    assert!(codes[20..40]
+        .iter()
+        .all(|c| c.as_deref() == Some(operations::BATCH_FAILED)));
+    assert!(codes[40..]
+        .iter()
+        .all(|c| c.as_deref() == Some(operations::NOT_SENT)));
+    let failed = items[20].error.as_ref().expect("error");
+    assert!(failed
+        .details
+        .as_deref()
+        .unwrap_or_default()
+        .contains("invalid_parameters"));
+    assert_eq!(
+        server.request_count(),
+        2,
+        "nothing is sent after the failed request"
+    );
+
+    // A failed first request is the call's error, and nothing else is sent.
+    let server = batch_exchange(&[0]);
+    let error = server
+        .client()
+        .batch_create_orders(&orders)
+        .expect_err("refused");
+    assert_eq!(error.code(), Some("invalid_parameters"));
+    assert_eq!(server.request_count(), 1);
 }
 
 #[test]

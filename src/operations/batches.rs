@@ -1,7 +1,10 @@
 //! Batch create and batch cancel.
 
 use super::lookups::outcome_unknown;
-use super::settled::{cancelled_item, not_cancelled_item, not_placed_item, placed_item};
+use super::settled::{
+    cancel_item_with_error, cancelled_item, create_item_with_error, not_cancelled_item,
+    not_placed_item, placed_item,
+};
 use super::{build_request, require_id};
 use crate::client::CallKind;
 use crate::order_builders::{unix_now, NewOrder};
@@ -10,23 +13,33 @@ use crate::{Client, Error, Result};
 use std::collections::HashMap;
 
 impl Client {
-    /// Place several orders in one request (`POST /portfolio/events/orders/batched`).
+    /// Place several orders (`POST /portfolio/events/orders/batched`), any number of
+    /// them: they are sent in requests of at most [`Client::max_batch_size`], in
+    /// order, and the answer has one item per order, in the order given.
     ///
-    /// Every order is checked first; one bad order fails the call before sending, with
-    /// the field named as `orders[i].field`. Kalshi answers per order: an item whose
-    /// `error` is set was not placed.
+    /// Every order is checked first; one bad order fails the call before anything is
+    /// sent, with the field named as `orders[i].field`. Kalshi answers per order: an
+    /// item whose `error` is set was not placed.
     ///
     /// Retried like [`Client::create_order`], and just as safe: each order keeps its
     /// `client_order_id` on every attempt. After a retry, items the exchange refused
     /// (as duplicates of an attempt whose answer was lost) are looked up and reported
-    /// as placed; if the whole batch failed after it may have reached the exchange,
-    /// every order is looked up, and those not found come back with the error code
+    /// as placed; if a whole request failed after it may have reached the exchange,
+    /// its orders are looked up, and those not found come back with the error code
     /// [`NOT_PLACED`].
+    ///
+    /// Not atomic: each request stands alone. If the first request fails, the call
+    /// returns its error (nothing was placed). If a later one fails, the call returns
+    /// the items so far, the failed request's orders with the error code
+    /// [`BATCH_FAILED`] (its message says whether they may have reached the
+    /// exchange), and the orders after it, which were not sent, with [`NOT_SENT`].
     pub fn batch_create_orders(
         &self,
         orders: &[NewOrder],
     ) -> Result<Vec<types::BatchCreateOrdersV2ResponseOrdersItem>> {
-        self.check_batch_size(orders.len())?;
+        if orders.is_empty() {
+            return Err(Error::invalid("orders", "a batch needs at least one order"));
+        }
         let orders = orders
             .iter()
             .enumerate()
@@ -43,6 +56,43 @@ impl Client {
                 }
             }
         }
+        let chunk_ids = |chunk: &[types::CreateOrderV2Request]| -> Vec<String> {
+            chunk
+                .iter()
+                .map(|order| order.client_order_id.clone().unwrap_or_default())
+                .collect()
+        };
+        in_chunks(
+            &orders,
+            self.max_batch_size(),
+            |chunk| self.create_chunk(chunk.to_vec()),
+            |chunk, error| {
+                chunk_ids(chunk)
+                    .iter()
+                    .map(|id| {
+                        create_item_with_error(
+                            id,
+                            BATCH_FAILED,
+                            &batch_failed_message(error),
+                            error,
+                        )
+                    })
+                    .collect()
+            },
+            |chunk| {
+                chunk_ids(chunk)
+                    .iter()
+                    .map(|id| create_item_with_error(id, NOT_SENT, NOT_SENT_MESSAGE, &""))
+                    .collect()
+            },
+        )
+    }
+
+    /// One request of [`Client::batch_create_orders`], settled as its docs say.
+    fn create_chunk(
+        &self,
+        orders: Vec<types::CreateOrderV2Request>,
+    ) -> Result<Vec<types::BatchCreateOrdersV2ResponseOrdersItem>> {
         // (ticker, client_order_id) of each order, in request order, for lookups.
         let keys: Vec<(String, String)> = orders
             .iter()
@@ -174,26 +224,38 @@ impl Client {
         Ok(items)
     }
 
-    /// Cancel several orders in one request
-    /// (`DELETE /portfolio/events/orders/batched`). Kalshi answers per order.
+    /// Cancel several orders (`DELETE /portfolio/events/orders/batched`), any number
+    /// of them, given as `&[&str]`, `Vec<String>`, `&[String]` or any iterator of
+    /// string-likes: they are sent in requests of at most [`Client::max_batch_size`],
+    /// and the answer has one item per order, in the order given. Kalshi answers per
+    /// order.
     ///
     /// Retried like [`Client::cancel_order`]: after a retry, an item the exchange
     /// refused for an order that is now cancelled (by an attempt whose answer was
     /// lost) is reported as cancelled, with `reduced_by` its unfilled count
-    /// (initial − filled), as for a single cancel. If the whole batch failed after it
-    /// may have reached the exchange, every order is read: when any of them is now
-    /// cancelled the call succeeds, reporting those as cancelled and the others with
-    /// the error code [`NOT_CANCELLED`]; when none is, it returns the error.
+    /// (initial − filled), as for a single cancel. If a whole request failed after it
+    /// may have reached the exchange, each of its orders is read: when any of them is
+    /// now cancelled the request counts as answered, reporting those as cancelled and
+    /// the others with the error code [`NOT_CANCELLED`].
+    ///
+    /// Not atomic, like [`Client::batch_create_orders`]: a failed first request is the
+    /// call's error; a later one marks its orders [`BATCH_FAILED`] and the rest
+    /// [`NOT_SENT`].
     pub fn batch_cancel_orders<I, S>(
         &self,
         order_ids: I,
     ) -> Result<Vec<types::BatchCancelOrdersV2ResponseOrdersItem>>
     where
         I: IntoIterator<Item = S>,
-        S: Into<String>,
+        S: AsRef<str>,
     {
-        let ids: Vec<String> = order_ids.into_iter().map(Into::into).collect();
-        self.check_batch_size(ids.len())?;
+        let ids: Vec<String> = order_ids
+            .into_iter()
+            .map(|id| id.as_ref().to_string())
+            .collect();
+        if ids.is_empty() {
+            return Err(Error::invalid("orders", "a batch needs at least one order"));
+        }
         let mut seen = std::collections::HashSet::new();
         for (i, id) in ids.iter().enumerate() {
             require_id(&format!("orders[{i}].order_id"), id)?;
@@ -204,6 +266,37 @@ impl Client {
                 ));
             }
         }
+        in_chunks(
+            &ids,
+            self.max_batch_size(),
+            |chunk| self.cancel_chunk(chunk),
+            |chunk, error| {
+                chunk
+                    .iter()
+                    .map(|id| {
+                        cancel_item_with_error(
+                            id,
+                            BATCH_FAILED,
+                            &batch_failed_message(error),
+                            error,
+                        )
+                    })
+                    .collect()
+            },
+            |chunk| {
+                chunk
+                    .iter()
+                    .map(|id| cancel_item_with_error(id, NOT_SENT, NOT_SENT_MESSAGE, &""))
+                    .collect()
+            },
+        )
+    }
+
+    /// One request of [`Client::batch_cancel_orders`], settled as its docs say.
+    fn cancel_chunk(
+        &self,
+        ids: &[String],
+    ) -> Result<Vec<types::BatchCancelOrdersV2ResponseOrdersItem>> {
         let cost = ids.len();
         let orders = ids
             .iter()
@@ -243,7 +336,7 @@ impl Client {
                 .collect(),
             // The whole batch failed after it may have reached the exchange: report
             // each order as the exchange now shows it.
-            Err(error) if outcome_unknown(&error) => self.settle_failed_batch_cancel(&ids, error),
+            Err(error) if outcome_unknown(&error) => self.settle_failed_batch_cancel(ids, error),
             Err(error) => Err(error),
         }
     }
@@ -283,20 +376,6 @@ impl Client {
             })
             .collect()
     }
-
-    fn check_batch_size(&self, len: usize) -> Result<()> {
-        let max = self.max_batch_size();
-        if len == 0 {
-            Err(Error::invalid("orders", "a batch needs at least one order"))
-        } else if len > max {
-            Err(Error::invalid(
-                "orders",
-                format!("{len} orders exceed the batch limit of {max}"),
-            ))
-        } else {
-            Ok(())
-        }
-    }
 }
 
 /// The item error code of an order of a failed batch that the exchange does not show.
@@ -305,3 +384,57 @@ pub const NOT_PLACED: &str = "kalshi_portfolio_not_placed";
 /// The item error code of an order of a failed batch cancel that the exchange does not
 /// show cancelled.
 pub const NOT_CANCELLED: &str = "kalshi_portfolio_not_cancelled";
+
+/// The item error code of the orders of a request that failed as a whole, in a batch
+/// call that had already sent an earlier request (see
+/// [`Client::batch_create_orders`]). The message says whether they may have reached
+/// the exchange; the details carry the request's error.
+pub const BATCH_FAILED: &str = "kalshi_portfolio_batch_failed";
+
+/// The item error code of the orders a batch call did not send, because an earlier
+/// request of it failed as a whole.
+pub const NOT_SENT: &str = "kalshi_portfolio_not_sent";
+
+const NOT_SENT_MESSAGE: &str = "not sent: an earlier request of this batch failed";
+
+fn batch_failed_message(error: &Error) -> String {
+    if error.may_have_reached_exchange() {
+        "this order's request failed as a whole, and it may have reached the exchange: \
+         read the order (by client_order_id) before sending it again"
+            .to_string()
+    } else {
+        "this order's request failed as a whole and did not reach the exchange".to_string()
+    }
+}
+
+/// Send `items` in chunks of at most `size`, one request each, in order, and join the
+/// answers. A failure of the first request is the call's error; a failure of a later
+/// one marks its items with `failed` and every later item with `unsent`, and ends the
+/// sending (an exchange refusing one request, or unreachable, is likely to refuse the
+/// next).
+fn in_chunks<T, Item>(
+    items: &[T],
+    size: usize,
+    mut send: impl FnMut(&[T]) -> Result<Vec<Item>>,
+    failed: impl Fn(&[T], &Error) -> Result<Vec<Item>>,
+    unsent: impl Fn(&[T]) -> Result<Vec<Item>>,
+) -> Result<Vec<Item>> {
+    let mut answers = Vec::with_capacity(items.len());
+    let mut chunks = items.chunks(size.max(1));
+    let mut first = true;
+    while let Some(chunk) = chunks.next() {
+        match send(chunk) {
+            Ok(items) => answers.extend(items),
+            Err(error) if first => return Err(error),
+            Err(error) => {
+                tracing::warn!(error = %error, "a request of a batch failed; the rest is not sent");
+                answers.extend(failed(chunk, &error)?);
+                for rest in chunks.by_ref() {
+                    answers.extend(unsent(rest)?);
+                }
+            }
+        }
+        first = false;
+    }
+    Ok(answers)
+}

@@ -14,7 +14,7 @@ mod orders;
 mod portfolio;
 mod settled;
 
-pub use batches::{NOT_CANCELLED, NOT_PLACED};
+pub use batches::{BATCH_FAILED, NOT_CANCELLED, NOT_PLACED, NOT_SENT};
 pub use orders::*;
 pub use portfolio::*;
 

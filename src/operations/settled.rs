@@ -67,6 +67,35 @@ pub(super) fn not_placed_item(
     )
 }
 
+/// A batch-create item that carries an error of this crate's own for one order.
+pub(super) fn create_item_with_error(
+    client_order_id: &str,
+    code: &str,
+    message: &str,
+    details: &dyn std::fmt::Display,
+) -> Result<types::BatchCreateOrdersV2ResponseOrdersItem> {
+    build_answer(
+        types::builder::BatchCreateOrdersV2ResponseOrdersItem::default()
+            .client_order_id(client_order_id.to_string())
+            .error(error_object(code, message, &details.to_string())?),
+    )
+}
+
+/// A batch-cancel item that carries an error of this crate's own for one order.
+pub(super) fn cancel_item_with_error(
+    order_id: &str,
+    code: &str,
+    message: &str,
+    details: &dyn std::fmt::Display,
+) -> Result<types::BatchCancelOrdersV2ResponseOrdersItem> {
+    build_answer(
+        types::builder::BatchCancelOrdersV2ResponseOrdersItem::default()
+            .order_id(order_id.to_string())
+            .reduced_by(Count::ZERO)
+            .error(error_object(code, message, &details.to_string())?),
+    )
+}
+
 /// An error object of this crate's own, for a batch item it settled itself.
 pub(super) fn error_object(
     code: &str,
