@@ -512,6 +512,24 @@ impl NewOrder {
 ///
 /// Kalshi's amend takes the market, the side, the new price and the new total count
 /// (already filled plus what should rest afterwards).
+///
+/// To change one term of an order you hold, start from the order:
+/// [`AmendOrder::reprice`] and [`AmendOrder::resize`] restate everything else as it
+/// is.
+///
+/// ```no_run
+/// # fn main() -> kalshi_portfolio::Result<()> {
+/// use kalshi_portfolio::{AmendOrder, Dollars};
+/// let client = kalshi_portfolio::Client::from_env()?;
+/// let order = client.get_order("ord-1")?;
+/// // One cent lower on the YES book, same size.
+/// if let Some(lower) = order.yes_price_dollars.checked_sub(Dollars::from_micros(10_000)) {
+///     client.amend_order(&order.order_id, &AmendOrder::reprice(&order, lower))?;
+/// }
+/// // Leave 3 contracts resting, same price.
+/// client.amend_order(&order.order_id, &AmendOrder::resize(&order, 3))?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 #[must_use]
 pub struct AmendOrder {
@@ -519,6 +537,10 @@ pub struct AmendOrder {
     client_order_id: Option<String>,
     updated_client_order_id: Option<String>,
     expiration_time: Option<i64>,
+    /// The order's filled count, when built from the order: lets
+    /// [`AmendOrder::remaining`] state the total Kalshi wants.
+    filled: Option<Count>,
+    remaining: Option<Amount<Count>>,
 }
 
 impl AmendOrder {
@@ -529,7 +551,51 @@ impl AmendOrder {
             client_order_id: None,
             updated_client_order_id: None,
             expiration_time: None,
+            filled: None,
+            remaining: None,
         }
+    }
+
+    /// The amend that restates `order` as it is: its market, its side and price on
+    /// the YES book, its total count (filled + remaining) and its client order id.
+    /// Change what should change with the setters ([`AmendOrder::price`],
+    /// [`AmendOrder::remaining`], …).
+    pub fn from_order(order: &types::Order) -> Self {
+        let mut amend = AmendOrder::new(order.ticker.clone());
+        amend.quote.direction = match order.book_side {
+            // An unknown side is left unset, so validation names it.
+            types::BookSide::Unknown(_) => None,
+            ref side => Some(Direction::Book(side.clone())),
+        };
+        amend.quote.price = Some(Amount::Value(order.yes_price_dollars));
+        amend.quote.count = order
+            .fill_count_fp
+            .checked_add(order.remaining_count_fp)
+            .map(Amount::Value);
+        amend.client_order_id = Some(order.client_order_id.clone()).filter(|id| !id.is_empty());
+        amend.filled = Some(order.fill_count_fp);
+        amend
+    }
+
+    /// `order` at a new price, on the YES book like its `yes_price_dollars` (for an
+    /// order placed as "buy NO at 0.30", an ask at 0.70, pass the new YES price
+    /// 1 − NO price). Everything else as it is.
+    pub fn reprice(order: &types::Order, yes_price: impl Into<Amount<Dollars>>) -> Self {
+        AmendOrder::from_order(order).price(yes_price)
+    }
+
+    /// `order` with `remaining` contracts left resting (Kalshi's amend states the
+    /// total, filled + remaining; this computes it). Everything else as it is.
+    pub fn resize(order: &types::Order, remaining: impl Into<Amount<Count>>) -> Self {
+        AmendOrder::from_order(order).remaining(remaining)
+    }
+
+    /// How many contracts should rest after the amend. Needs the order's filled
+    /// count, so only for an amend built with [`AmendOrder::from_order`] (or
+    /// [`AmendOrder::resize`]); otherwise state the total with [`AmendOrder::count`].
+    pub fn remaining(mut self, remaining: impl Into<Amount<Count>>) -> Self {
+        self.remaining = Some(remaining.into());
+        self
     }
 
     quote_setters!();
@@ -553,7 +619,23 @@ impl AmendOrder {
     }
 
     pub(crate) fn validate(&self) -> Result<types::AmendOrderV2Request> {
-        let quote = self.quote.check("")?;
+        let mut quote = self.quote.clone();
+        if let Some(remaining) = &self.remaining {
+            let filled = self.filled.ok_or_else(|| {
+                Error::invalid(
+                    "remaining",
+                    "needs the order's filled count: build the amend with \
+                     AmendOrder::from_order, or state the total with .count()",
+                )
+            })?;
+            let remaining = remaining.resolve("remaining")?;
+            check_positive_count("remaining", remaining)?;
+            let total = filled
+                .checked_add(remaining)
+                .ok_or_else(|| Error::invalid("remaining", "filled + remaining overflows"))?;
+            quote.count = Some(Amount::Value(total));
+        }
+        let quote = quote.check("")?;
         let expiration_time = match self.expiration_time {
             None => None,
             Some(0) => Some(0),
@@ -846,5 +928,56 @@ mod tests {
         assert_eq!(by.reduce_by.map(|c| c.to_string()).as_deref(), Some("2.50"));
         let to = DecreaseOrder::new().reduce_to(0).validate().expect("valid");
         assert_eq!(to.reduce_to, Some(Count::ZERO));
+    }
+
+    fn held_order(book_side: &str, filled: &str, remaining: &str) -> types::Order {
+        serde_json::from_value(serde_json::json!({
+            "order_id": "ord-1", "user_id": "u", "client_order_id": "c-1",
+            "ticker": "KXT-26-T1", "outcome_side": "yes", "book_side": book_side,
+            "type": "limit", "status": "resting", "yes_price_dollars": "0.4200",
+            "no_price_dollars": "0.5800", "fill_count_fp": filled,
+            "remaining_count_fp": remaining, "initial_count_fp": "10.00",
+            "taker_fees_dollars": "0", "maker_fees_dollars": "0",
+            "taker_fill_cost_dollars": "0", "maker_fill_cost_dollars": "0",
+            "self_trade_prevention_type": "taker_at_cross", "exchange_index": 0
+        }))
+        .expect("an order")
+    }
+
+    #[test]
+    fn reprice_restates_everything_but_the_price() {
+        let order = held_order("ask", "3.00", "7.00");
+        let body = AmendOrder::reprice(&order, "0.41")
+            .validate()
+            .expect("valid");
+        assert_eq!(body.ticker, "KXT-26-T1");
+        assert_eq!(body.side, types::BookSide::Ask);
+        assert_eq!(body.price.to_string(), "0.4100");
+        assert_eq!(
+            body.count.to_string(),
+            "10.00",
+            "the total, filled + remaining"
+        );
+        assert_eq!(body.client_order_id.as_deref(), Some("c-1"));
+    }
+
+    #[test]
+    fn resize_states_the_total_from_what_should_remain() {
+        let order = held_order("bid", "3.00", "7.00");
+        let body = AmendOrder::resize(&order, 2).validate().expect("valid");
+        assert_eq!(body.count.to_string(), "5.00");
+        assert_eq!(body.price.to_string(), "0.4200");
+        assert_eq!(body.side, types::BookSide::Bid);
+        let err = AmendOrder::resize(&order, 0)
+            .validate()
+            .expect_err("nothing left");
+        assert!(err.to_string().contains("remaining"), "{err}");
+        let err = AmendOrder::new("KXT-26-T1")
+            .bid()
+            .price("0.42")
+            .remaining(2)
+            .validate()
+            .expect_err("no filled count");
+        assert!(err.to_string().contains("from_order"), "{err}");
     }
 }

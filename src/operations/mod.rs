@@ -8,6 +8,7 @@
 //! money, pagination and typed results.
 
 mod batches;
+mod cancel_by_filter;
 mod lookups;
 mod order_groups;
 mod orders;
@@ -15,6 +16,7 @@ mod portfolio;
 mod settled;
 
 pub use batches::{BATCH_FAILED, NOT_CANCELLED, NOT_PLACED, NOT_SENT};
+pub use cancel_by_filter::CancelOrders;
 pub use orders::*;
 pub use portfolio::*;
 
