@@ -38,6 +38,7 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod cents;
 mod client;
 pub mod crypto;
 #[cfg(test)]
@@ -50,6 +51,7 @@ pub mod operations;
 pub mod order_builders;
 pub mod pagination;
 mod rate_limit;
+pub mod records;
 mod retry;
 #[cfg(feature = "sandbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]

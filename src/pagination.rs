@@ -31,7 +31,8 @@ use crate::Client;
 pub const MAX_EMPTY_PAGES_IN_A_ROW: usize = 5;
 
 /// One page of a list: its items, and the cursor of the next page (`None` on the last).
-#[derive(Clone, Debug, PartialEq)]
+/// Serializes as `{"items": [...], "cursor": ...}`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Page<T> {
     /// The items of this page, in the order Kalshi sent them.

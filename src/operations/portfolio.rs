@@ -80,7 +80,11 @@ list_operation! {
 
 /// One entry of a positions page: Kalshi returns market and event positions side by
 /// side; a page yields its market positions first.
-#[derive(Clone, Debug)]
+///
+/// Serializes as the position's own object with a `"kind"` of `"market"` or
+/// `"event"`; for a flat row see [`PositionRecord`](crate::records::PositionRecord).
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Position {
     /// A position in one market.
