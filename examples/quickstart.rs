@@ -6,7 +6,8 @@
 //! KALSHI_API_KEY_ID=… KALSHI_PRIVATE_KEY_PATH=kalshi.pem cargo run --example quickstart -- --place-demo-order TICKER
 //! ```
 //!
-//! * **No credentials:** starts the offline sandbox exchange, seeds a market with
+//! * **No credentials** (none of `KALSHI_API_KEY_ID`, `KALSHI_PRIVATE_KEY_PATH`,
+//!   `KALSHI_PRIVATE_KEY`, `KALSHI_ENV` set): starts the offline sandbox exchange, seeds a market with
 //!   counterparty liquidity, runs a short trading session that calls each of the 20
 //!   portfolio operations, and prints what happened and where the account ends up.
 //! * **Credentials** (`KALSHI_API_KEY_ID` and `KALSHI_PRIVATE_KEY_PATH` or
@@ -50,7 +51,17 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let has_credentials = std::env::var_os(env_vars::API_KEY_ID).is_some();
+    // Any of the four variables means "use a real exchange": a half-set environment
+    // (say KALSHI_ENV=production without a key) is an error naming what is missing,
+    // never a silent fall-back to the sandbox.
+    let has_credentials = [
+        env_vars::API_KEY_ID,
+        env_vars::PRIVATE_KEY_PATH,
+        env_vars::PRIVATE_KEY,
+        env_vars::ENV,
+    ]
+    .iter()
+    .any(|name| std::env::var(name).is_ok_and(|value| !value.trim().is_empty()));
     let outcome = match (mode, has_credentials) {
         (Mode::Help, _) => {
             println!("usage: quickstart [--place-demo-order TICKER]\n");

@@ -1,8 +1,9 @@
 //! Order builders that validate before anything is sent.
 //!
 //! Kalshi's V2 order endpoints quote everything on the YES book: `bid` buys YES, `ask`
-//! sells YES, at a fixed-point dollar price. Users think in the seed's vocabulary too
-//! (buy or sell, YES or NO), so both are accepted and mapped onto the YES book:
+//! sells YES, at a fixed-point dollar price. Traders (and Kalshi's older V1 endpoints
+//! and SDKs) think in buy or sell, YES or NO, so both vocabularies are accepted and
+//! mapped onto the YES book:
 //!
 //! | you say          | is sent as         |
 //! |------------------|--------------------|
@@ -21,7 +22,7 @@ use crate::operations::build_request;
 use crate::types;
 use crate::{Error, Result};
 
-/// Buy or sell, in the seed's vocabulary.
+/// Buy or sell, in the buy/sell × YES/NO vocabulary (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Action {
     /// Acquire contracts of the outcome.
@@ -30,7 +31,7 @@ pub enum Action {
     Sell,
 }
 
-/// Which outcome's contracts, in the seed's vocabulary.
+/// Which outcome's contracts, in the buy/sell × YES/NO vocabulary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Outcome {
     /// The YES contract.

@@ -26,8 +26,17 @@ pub(crate) enum Idempotency {
     NotIdempotent,
 }
 
-/// How a [`Client`](crate::Client) retries failed calls. See the module docs for which
-/// failures are retried.
+/// How a [`Client`](crate::Client) retries failed calls.
+///
+/// A call is repeated only when repeating it cannot make the exchange act twice: a 429
+/// or a connection that never opened is retried for every call; a 5xx, a timeout
+/// after sending or a dropped connection only for reads and for writes that carry
+/// their own idempotency (an order's `client_order_id`, a cancel, a `reduce_to`).
+/// Redirects, decode errors, other 4xx and invalid requests are never retried. Waits
+/// are capped exponential backoff with full jitter, never shorter than a
+/// `Retry-After`; one that cannot be read or exceeds
+/// [`RetryPolicy::max_retry_after`] ends the retries. RELIABILITY.md has the rules
+/// and the tests behind them.
 ///
 /// ```
 /// use std::time::Duration;
