@@ -50,6 +50,7 @@ pub mod money;
 pub mod operations;
 pub mod order_builders;
 pub mod pagination;
+pub mod price_rules;
 mod rate_limit;
 pub mod records;
 mod retry;

@@ -19,6 +19,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::money::{Count, Dollars};
 use crate::operations::build_request;
+use crate::price_rules::PriceRules;
 use crate::types;
 use crate::{Error, Result};
 
@@ -48,8 +49,9 @@ pub type TimeInForce = types::CreateOrderV2RequestTimeInForce;
 /// every order; the builders default to [`SelfTradePrevention::TakerAtCross`].
 pub type SelfTradePrevention = types::SelfTradePreventionType;
 
-/// The smallest price step assumed unless a builder's `tick` says otherwise: one cent,
-/// the step of most Kalshi markets. Markets with finer steps need `.tick("0.001")`.
+/// The smallest price step assumed unless a builder is given the market's
+/// [`PriceRules`] (`.price_rules(..)`, preferred) or a `tick`: one cent, the step of
+/// most Kalshi markets, but not of every price range of every market.
 pub const DEFAULT_TICK: Dollars = Dollars::from_micros(10_000);
 
 /// The direction as the caller said it.
@@ -212,6 +214,8 @@ struct Quote {
     price: Option<Amount<Dollars>>,
     count: Option<Amount<Count>>,
     tick: Amount<Dollars>,
+    /// The market's price ranges, when given: they replace the tick.
+    rules: Option<PriceRules>,
 }
 
 /// A quote that passed every check, as sent on the YES book.
@@ -230,6 +234,7 @@ impl Quote {
             price: None,
             count: None,
             tick: Amount::Value(DEFAULT_TICK),
+            rules: None,
         }
     }
 
@@ -243,14 +248,31 @@ impl Quote {
                 "choose a side: buy_yes/sell_yes/buy_no/sell_no or bid/ask",
             )
         })?;
-        let tick = self.tick.resolve(&field("tick"))?;
-        check_tick(tick)?;
         let price = self
             .price
             .as_ref()
             .ok_or_else(|| Error::invalid(field("price"), "is required"))?
             .resolve(&field("price"))?;
-        check_price(&field("price"), price, tick)?;
+        match &self.rules {
+            Some(rules) => {
+                // The market's ranges are YES prices; a NO price is checked as the YES
+                // price it is sent as.
+                let (_, yes_price) = to_book(direction, price);
+                rules.check(yes_price).map_err(|reason| {
+                    let sent_as = if yes_price == price {
+                        String::new()
+                    } else {
+                        format!(" (the NO price {price} is sent as the YES price {yes_price})")
+                    };
+                    Error::invalid(field("price"), format!("{reason}{sent_as}"))
+                })?;
+            }
+            None => {
+                let tick = self.tick.resolve(&field("tick"))?;
+                check_tick(tick)?;
+                check_price(&field("price"), price, tick)?;
+            }
+        }
         let count = self
             .count
             .as_ref()
@@ -321,9 +343,19 @@ macro_rules! quote_setters {
             self
         }
 
-        /// The market's price step, for markets finer than the default one cent.
+        /// The market's price step, for a caller that knows it but has no market at
+        /// hand; the default is one cent. Prefer [`Self::price_rules`]: a market's
+        /// step can differ by price range.
         pub fn tick(mut self, tick: impl Into<Amount<Dollars>>) -> Self {
             self.quote.tick = tick.into();
+            self
+        }
+
+        /// Check the price against the market's price ranges
+        /// ([`PriceRules`](crate::price_rules::PriceRules)) instead of a flat tick:
+        /// the check Kalshi makes, so an order refused here would be refused there.
+        pub fn price_rules(mut self, rules: &crate::price_rules::PriceRules) -> Self {
+            self.quote.rules = Some(rules.clone());
             self
         }
     };
@@ -980,5 +1012,28 @@ mod tests {
             .validate()
             .expect_err("no filled count");
         assert!(err.to_string().contains("from_order"), "{err}");
+    }
+
+    #[test]
+    fn price_rules_replace_the_flat_tick() {
+        let rules = PriceRules::tapered_deci_cent();
+        let order = |price: &str| NewOrder::new("KXT-26-T1").bid().price(price).count(1);
+        // A fine price below $0.10: valid on the market, refused by the default tick.
+        assert!(order("0.055").price_rules(&rules).validate("").is_ok());
+        assert!(order("0.055").validate("").is_err());
+        // Off the cent grid in the middle range: refused, naming the neighbours.
+        let err = order("0.555")
+            .price_rules(&rules)
+            .validate("")
+            .expect_err("off the grid");
+        let text = err.to_string();
+        assert!(text.contains("price") && text.contains("0.5500"), "{text}");
+        // A NO price is checked as the YES price it is sent as: NO 0.945 is YES 0.055.
+        let no = NewOrder::new("KXT-26-T1").buy_no().price("0.945").count(1);
+        let body = no
+            .price_rules(&rules)
+            .validate("")
+            .expect("valid as YES 0.055");
+        assert_eq!(body.price.to_string(), "0.0550");
     }
 }
