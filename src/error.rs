@@ -154,6 +154,32 @@ pub enum Error {
         limit: usize,
     },
 
+    /// A create whose outcome is unknown: it failed in a way that may have reached the
+    /// exchange (`last` says how), and the order could not be found afterwards. It may
+    /// still exist, or be executed later by a request the client gave up on.
+    ///
+    /// Resolve it with [`Client::resolve_create`](crate::Client::resolve_create), or
+    /// send the same order again with
+    /// [`NewOrder::client_order_id`](crate::NewOrder::client_order_id) set to the id
+    /// in [`Error::client_order_ids`]: the exchange refuses a second order with the same
+    /// id, so that retry cannot place it twice. A retry without the id is a new order.
+    #[error(
+        "{operation}: outcome unknown: {}; the order may exist or still execute. Resolve \
+         it with Client::resolve_create, or retry with the same client_order_id {}",
+        last.without_operation(),
+        quoted_list(client_order_ids)
+    )]
+    OutcomeUnknown {
+        /// The create operation (`create_order`, `batch_create_orders`).
+        operation: &'static str,
+        /// The `client_order_id` of every order the call sent, in order.
+        client_order_ids: Vec<String>,
+        /// When the call was made, in Unix seconds: where a lookup starts.
+        submitted_at: i64,
+        /// How the call failed ([`Error::last`]).
+        last: Box<Error>,
+    },
+
     /// A paginated walk could not continue safely (the server repeated a cursor, or
     /// kept sending empty pages that still point to a next one).
     #[error("{operation}: pagination stopped: {reason}")]
@@ -180,6 +206,11 @@ fn chain_text(error: &(dyn std::error::Error + 'static)) -> String {
         next = cause.source();
     }
     text
+}
+
+fn quoted_list(ids: &[String]) -> String {
+    let quoted: Vec<String> = ids.iter().map(|id| format!("{id:?}")).collect();
+    quoted.join(", ")
 }
 
 fn sent_description(may_have_reached_exchange: bool) -> &'static str {
@@ -253,7 +284,7 @@ impl Error {
             Error::InvalidRequest { .. } | Error::Config(_) | Error::Pagination { .. } => false,
             // Conservative: an earlier attempt may have reached it, whatever the last
             // one did.
-            Error::RetriesExhausted { .. } => true,
+            Error::RetriesExhausted { .. } | Error::OutcomeUnknown { .. } => true,
         }
     }
 
@@ -261,7 +292,9 @@ impl Error {
     /// [`Error::RetriesExhausted`].
     pub fn last(&self) -> &Error {
         match self {
-            Error::RetriesExhausted { last, .. } => last.last(),
+            Error::RetriesExhausted { last, .. } | Error::OutcomeUnknown { last, .. } => {
+                last.last()
+            }
             other => other,
         }
     }
@@ -270,7 +303,21 @@ impl Error {
     pub fn attempts(&self) -> u32 {
         match self {
             Error::RetriesExhausted { attempts, .. } => *attempts,
+            Error::OutcomeUnknown { last, .. } => last.attempts(),
             _ => 1,
+        }
+    }
+
+    /// The `client_order_id`s of a create whose outcome is unknown
+    /// ([`Error::OutcomeUnknown`]); empty for every other error. Send the order again
+    /// with this id, or pass the error to
+    /// [`Client::resolve_create`](crate::Client::resolve_create).
+    pub fn client_order_ids(&self) -> &[String] {
+        match self {
+            Error::OutcomeUnknown {
+                client_order_ids, ..
+            } => client_order_ids,
+            _ => &[],
         }
     }
 
@@ -286,6 +333,7 @@ impl Error {
             | Error::ResponseTooLarge { operation, .. }
             | Error::Decode { operation, .. }
             | Error::RetriesExhausted { operation, .. }
+            | Error::OutcomeUnknown { operation, .. }
             | Error::Pagination { operation, .. } => Some(*operation),
             Error::InvalidRequest { .. } | Error::Config(_) => None,
         };

@@ -441,8 +441,15 @@ impl NewOrder {
         self
     }
 
-    /// Your own id for the order. When not given, a random UUID is used; either way it
-    /// is sent on every attempt of the call, so a retried call cannot place twice.
+    /// Your own id for the order, fixed from now on. When not given, every call
+    /// (`create_order`, `batch_create_orders`) generates a new random UUID, so a
+    /// builder cloned as a template gives each order its own id; either way the id is
+    /// sent on every attempt of one call, so a retried call cannot place twice.
+    ///
+    /// To retry a create *yourself* after an error that may have reached the exchange,
+    /// set this to the id the error carries ([`Error::client_order_ids`]): the
+    /// exchange refuses a second order with the same id, so the retry cannot place
+    /// the order twice. Without it, the retry is a new order.
     pub fn client_order_id(mut self, id: impl Into<String>) -> Self {
         self.client_order_id = Some(id.into());
         self
@@ -462,6 +469,11 @@ impl NewOrder {
 
     /// Check every rule and produce the request body, naming fields with `prefix`
     /// (empty for a single order, `orders[3].` in a batch).
+    /// The id set with [`NewOrder::client_order_id`], if any.
+    pub(crate) fn fixed_client_order_id(&self) -> Option<&str> {
+        self.client_order_id.as_deref()
+    }
+
     pub(crate) fn validate(&self, prefix: &str) -> Result<types::CreateOrderV2Request> {
         let field = |name: &str| format!("{prefix}{name}");
         let quote = self.quote.check(prefix)?;

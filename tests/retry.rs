@@ -323,7 +323,15 @@ fn an_order_whose_answer_was_lost_is_found_not_placed_twice() {
 #[test]
 fn a_duplicate_on_the_first_attempt_is_the_callers_error() {
     // Nothing was retried: the caller reused an id, which must not be papered over.
-    let server = TestServer::start(|_| Reply::json(409, &error_body("duplicate_client_order_id")));
+    // The order that has the id is looked for (it may be this very order, placed by a
+    // request that executed late), but here there is none, so the refusal stands.
+    let server = TestServer::start(|request| {
+        if request.method == "GET" {
+            Reply::json(200, &json!({"orders": [], "cursor": ""}))
+        } else {
+            Reply::json(409, &error_body("duplicate_client_order_id"))
+        }
+    });
     let client = server
         .client_builder()
         .retry_policy(quick(3))
@@ -336,7 +344,43 @@ fn a_duplicate_on_the_first_attempt_is_the_callers_error() {
         .client_order_id("reused");
     let error = client.create_order(&order).expect_err("409");
     assert_eq!(error.status(), Some(409));
-    assert_eq!(server.request_count(), 1, "no lookup, no retry");
+    let posts = server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST")
+        .count();
+    assert_eq!(posts, 1, "no retry");
+}
+
+#[test]
+fn a_duplicate_id_reused_for_a_different_order_is_not_that_order() {
+    let server = TestServer::start(|request| {
+        if request.method == "GET" {
+            let order = order_json("ord-1", "reused", "resting", ["0.00", "1.00", "1.00"]);
+            Reply::json(200, &json!({"orders": [order], "cursor": ""}))
+        } else {
+            Reply::json(409, &error_body("duplicate_client_order_id"))
+        }
+    });
+    let client = server.client();
+    // order_json's order is a bid at 0.56 for 1: the same order is that order...
+    let same = NewOrder::new(TICKER)
+        .bid()
+        .price("0.56")
+        .count(1)
+        .client_order_id("reused");
+    assert_eq!(
+        client.create_order(&same).expect("the same order").order_id,
+        "ord-1"
+    );
+    // ...a different one reusing the id is the refusal.
+    let other = NewOrder::new(TICKER)
+        .bid()
+        .price("0.55")
+        .count(1)
+        .client_order_id("reused");
+    let error = client.create_order(&other).expect_err("a different order");
+    assert_eq!(error.code(), Some("duplicate_client_order_id"));
 }
 
 #[test]

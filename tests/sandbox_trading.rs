@@ -400,8 +400,10 @@ fn validation_errors_are_kalshi_shaped() {
     client
         .create_order(&bid("0.10", 1).client_order_id("dup"))
         .unwrap();
+    // The id again, for a different order (the same order would be found and
+    // returned, as after a late execution).
     let err = client
-        .create_order(&bid("0.10", 1).client_order_id("dup"))
+        .create_order(&bid("0.11", 1).client_order_id("dup"))
         .unwrap_err();
     assert_eq!(
         (err.status(), err.code()),
@@ -445,7 +447,8 @@ fn validation_errors_are_kalshi_shaped() {
     let results = client
         .batch_create_orders(&[
             bid("0.10", 1).client_order_id("b-1"),
-            bid("0.10", 1).client_order_id("dup"),
+            // The id reused for a different order.
+            bid("0.12", 1).client_order_id("dup"),
             NewOrder::new("NOPE").bid().price("0.10").count(1u32),
         ])
         .unwrap();

@@ -1,6 +1,6 @@
 //! Batch create and batch cancel.
 
-use super::lookups::outcome_unknown;
+use super::lookups::{is_same_order, outcome_unknown, unknown_create};
 use super::settled::{
     cancel_item_with_error, cancelled_item, create_item_with_error, not_cancelled_item,
     not_placed_item, placed_item,
@@ -107,6 +107,7 @@ impl Client {
         // Every order carries its client_order_id on every attempt: repeating the
         // batch cannot place an order twice.
         let cost = orders.len();
+        let requests = orders.clone();
         let body: types::BatchCreateOrdersV2Request =
             build_request(types::builder::BatchCreateOrdersV2Request::default().orders(orders))?;
         let result = self.call_counted(
@@ -134,16 +135,31 @@ impl Client {
             }
         });
         match result {
-            Ok((items, attempts)) => self.settle_batch_items(items, attempts, &keys, submitted_at),
+            Ok((items, attempts)) => {
+                self.settle_batch_items(items, attempts, &requests, &keys, submitted_at)
+            }
             // The whole batch failed after it may have reached the exchange: report
             // each order as placed or not, as the exchange now shows it.
             Err(error) if outcome_unknown(&error) => {
+                let ids = || keys.iter().map(|(_, id)| id.clone()).collect();
                 let found = match self.find_batch(&keys, submitted_at) {
                     Ok(found) if !found.is_empty() => found,
-                    Ok(_) => return Err(error),
+                    Ok(_) => {
+                        return Err(unknown_create(
+                            "batch_create_orders",
+                            ids(),
+                            submitted_at,
+                            error,
+                        ))
+                    }
                     Err(lookup) => {
                         tracing::warn!(error = %lookup, "batch lookup failed");
-                        return Err(error);
+                        return Err(unknown_create(
+                            "batch_create_orders",
+                            ids(),
+                            submitted_at,
+                            error,
+                        ));
                     }
                 };
                 let mut found = found;
@@ -162,7 +178,8 @@ impl Client {
     /// their orders up:
     ///
     /// * after a retry, an item refused now may have been placed by an attempt whose
-    ///   answer was lost; one the exchange shows is reported as placed;
+    ///   answer was lost; one the exchange shows is reported as placed; so is an item
+    ///   refused as a duplicate `client_order_id` on any attempt;
     /// * an item that names neither an order nor an error (a V1-shaped answer, or one
     ///   the spec's all-optional item type would otherwise pass as an empty success)
     ///   is reported as placed if the exchange shows its order, and otherwise carries
@@ -171,14 +188,23 @@ impl Client {
         &self,
         mut items: Vec<types::BatchCreateOrdersV2ResponseOrdersItem>,
         attempts: u32,
+        requests: &[types::CreateOrderV2Request],
         keys: &[(String, String)],
         submitted_at: i64,
     ) -> Result<Vec<types::BatchCreateOrdersV2ResponseOrdersItem>> {
         let unreadable = |item: &types::BatchCreateOrdersV2ResponseOrdersItem| {
             item.order_id.is_none() && item.error.is_none()
         };
+        // A duplicate refusal means the id was used before (a late execution, or the
+        // caller's retry by hand with the id an error gave it): the order exists.
+        let duplicate = |item: &types::BatchCreateOrdersV2ResponseOrdersItem| {
+            item.error
+                .as_ref()
+                .and_then(|error| error.code.as_deref())
+                .is_some_and(|code| code.contains("duplicate"))
+        };
         let in_doubt = |item: &types::BatchCreateOrdersV2ResponseOrdersItem| {
-            unreadable(item) || (attempts > 1 && item.error.is_some())
+            unreadable(item) || duplicate(item) || (attempts > 1 && item.error.is_some())
         };
         // An item names its order by client_order_id; by position otherwise.
         let item_key = |index: usize, item: &types::BatchCreateOrdersV2ResponseOrdersItem| {
@@ -210,7 +236,21 @@ impl Client {
                 continue;
             }
             let key = item_key(index, item);
-            if let Some(order) = key.as_ref().and_then(|(_, id)| found.remove(id)) {
+            // A refusal of a first attempt as a duplicate is this order only if the
+            // order with the id is this order; an id reused for another stays refused.
+            let first_refusal = attempts == 1 && duplicate(item);
+            let request = key.as_ref().and_then(|(_, id)| {
+                requests
+                    .iter()
+                    .find(|request| request.client_order_id.as_deref() == Some(id.as_str()))
+            });
+            let order = key
+                .as_ref()
+                .and_then(|(_, id)| found.remove(id))
+                .filter(|order| {
+                    !first_refusal || request.is_some_and(|request| is_same_order(order, request))
+                });
+            if let Some(order) = order {
                 *item = placed_item(order)?;
             } else if unreadable(item) {
                 let id = key.map_or_else(|| keys[index].1.clone(), |(_, id)| id);

@@ -100,3 +100,41 @@ pub(super) fn outcome_unknown(error: &Error) -> bool {
     };
     retried || lost_answer
 }
+
+/// The error of a create whose outcome stays unknown after the lookup: `error`, with
+/// the ids the call used so the caller can resolve it.
+pub(super) fn unknown_create(
+    operation: &'static str,
+    client_order_ids: Vec<String>,
+    submitted_at: i64,
+    error: Error,
+) -> Error {
+    Error::OutcomeUnknown {
+        operation,
+        client_order_ids,
+        submitted_at,
+        last: Box::new(error),
+    }
+}
+
+/// Whether the exchange refused a create because it has an order with that
+/// `client_order_id` already (409, or a code naming a duplicate): the order exists,
+/// placed by an earlier request (a lost attempt, or the caller's own earlier call).
+pub(super) fn refused_as_duplicate(error: &Error) -> bool {
+    error.api().is_some_and(|api| {
+        api.status == 409
+            || api
+                .code
+                .as_deref()
+                .is_some_and(|code| code.contains("duplicate"))
+    })
+}
+
+/// Whether an order found by its `client_order_id` is the order `request` asks for:
+/// same market, YES-book side and price, and count as first placed.
+pub(super) fn is_same_order(order: &types::Order, request: &types::CreateOrderV2Request) -> bool {
+    order.ticker == request.ticker
+        && order.book_side == request.side
+        && order.yes_price_dollars == request.price
+        && order.initial_count_fp == request.count
+}

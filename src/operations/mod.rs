@@ -13,12 +13,14 @@ mod lookups;
 mod order_groups;
 mod orders;
 mod portfolio;
+mod resolve;
 mod settled;
 
 pub use batches::{BATCH_FAILED, NOT_CANCELLED, NOT_PLACED, NOT_SENT};
 pub use cancel_by_filter::CancelOrders;
 pub use orders::*;
 pub use portfolio::*;
+pub use resolve::DEFAULT_RESOLVE_GRACE;
 
 /// Declare a paginated operation: its filter set (a struct of optional parameters),
 /// the filter setters on [`List`](crate::pagination::List), and how one page is

@@ -1,6 +1,6 @@
 //! Orders: reads on `/portfolio/orders…`, writes on the V2 `/portfolio/events/orders…`.
 
-use super::lookups::outcome_unknown;
+use super::lookups::{is_same_order, outcome_unknown, refused_as_duplicate, unknown_create};
 use super::settled::{amended_from, cancelled_from, last_change_ms, placed_from, shows_amend};
 use super::{build_answer, list_operation, require_id};
 use crate::client::CallKind;
@@ -154,9 +154,22 @@ impl Client {
     /// (a timeout, dropped connection or 5xx after sending, or any failure after a
     /// retry, e.g. "duplicate client order id" or a 429 following a lost answer) the
     /// client looks the order up and returns it if it exists; only if it cannot be
-    /// found is the error returned.
+    /// found is the error returned, as [`Error::OutcomeUnknown`] carrying the
+    /// `client_order_id` it used: pass it to [`Client::resolve_create`], or send the
+    /// order again with that id (never without it: a fresh id is a new order).
+    ///
+    /// A first attempt refused because the `client_order_id` was used before (a
+    /// duplicate) returns the order that has it when that order is this one (same
+    /// market, side, price and count) and the market's recent orders show it: sending
+    /// an order again with the id from an unknown outcome is therefore the safe way to
+    /// retry by hand. An id reused for a different order is the refusal, as sent.
+    ///
+    /// The id is fixed only when you set it ([`NewOrder::client_order_id`]); otherwise
+    /// each call generates one, so a template cloned for a ladder gives every order
+    /// its own.
     pub fn create_order(&self, order: &NewOrder) -> Result<types::CreateOrderV2Response> {
         let body = order.validate("")?;
+        let sent = body.clone();
         let client_order_id = body.client_order_id.clone().unwrap_or_default();
         let ticker = body.ticker.clone();
         let submitted_at = unix_now();
@@ -171,6 +184,17 @@ impl Client {
                 }
                 Ok(response)
             }
+            // A duplicate refusal on a first attempt means the id was used before: by
+            // a request of an earlier call that executed late, when the caller
+            // retries by hand with the id an error gave it. If that order is this
+            // order, it is the answer; an id reused for a different order stays the
+            // caller's error.
+            Err(error) if refused_as_duplicate(&error) && !outcome_unknown(&error) => {
+                match self.find_order_by_client_order_id(&ticker, &client_order_id) {
+                    Ok(Some(order)) if is_same_order(&order, &sent) => placed_from(order),
+                    _ => Err(error),
+                }
+            }
             Err(error) if outcome_unknown(&error) => {
                 tracing::warn!(
                     client_order_id = %client_order_id,
@@ -179,10 +203,20 @@ impl Client {
                 );
                 match self.find_order(&ticker, &client_order_id, submitted_at) {
                     Ok(Some(order)) => placed_from(order),
-                    Ok(None) => Err(error),
+                    Ok(None) => Err(unknown_create(
+                        "create_order",
+                        vec![client_order_id],
+                        submitted_at,
+                        error,
+                    )),
                     Err(lookup) => {
                         tracing::warn!(error = %lookup, "order lookup failed");
-                        Err(error)
+                        Err(unknown_create(
+                            "create_order",
+                            vec![client_order_id],
+                            submitted_at,
+                            error,
+                        ))
                     }
                 }
             }
