@@ -13,12 +13,21 @@ use std::process::ExitCode;
 
 use xtask::spec::{self, check, diff, generate, surface};
 
+/// `println!` that survives a closed pipe (see [`write_stdout`]): every
+/// line xtask prints goes through it.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        let _ = write_stdout(&format!("{}\n", format_args!($($arg)*)));
+    };
+}
+
 const USAGE: &str = "\
 usage:
-  cargo xtask spec import <FILE> [--out PATH]
+  cargo xtask spec import <FILE> [--out PATH] [--tolerances LIST]
       Cut the /portfolio paths, and every component they reach, out of an
       upstream Kalshi OpenAPI 3.0 document (YAML or JSON), drop prose and
-      vendor extensions, and write the canonical result to PATH
+      vendor extensions, apply the tolerance list (default: the checked-in
+      openapi/tolerances.yaml), and write the canonical result to PATH
       (default: openapi/portfolio.yaml in the workspace root).
   cargo xtask spec diff <FILE> [--base FILE] [--format markdown|json] [--fail-on-breaking]
       Compare openapi/portfolio.yaml (old; or --base FILE, sliced the same
@@ -50,6 +59,7 @@ enum Command {
     SpecImport {
         input: PathBuf,
         out: Option<PathBuf>,
+        tolerances: Option<PathBuf>,
     },
     SpecDiff {
         input: PathBuf,
@@ -151,7 +161,7 @@ fn parse_args(args: Vec<OsString>) -> Result<Command, String> {
             let sub = args.next();
             let sub = sub.as_ref().and_then(|a| a.to_str());
             let parsed = match sub {
-                Some("import") => split(args, &["--out"], &[])?,
+                Some("import") => split(args, &["--out", "--tolerances"], &[])?,
                 Some("diff") => split(args, &["--base", "--format"], &["--fail-on-breaking"])?,
                 Some("check") => split(args, &["--file", "--upstream-dir"], &[])?,
                 Some("generate-all" | "surface") => split(args, &[], &[])?,
@@ -167,6 +177,7 @@ fn parse_args(args: Vec<OsString>) -> Result<Command, String> {
                         .at_most_one("<FILE>")?
                         .ok_or("`spec import` needs an input <FILE>")?,
                     out: parsed.value("--out"),
+                    tolerances: parsed.value("--tolerances"),
                 }),
                 Some("diff") => {
                     let format = match parsed.value("--format") {
@@ -223,10 +234,14 @@ fn main() -> ExitCode {
     };
     match command {
         Command::Help => {
-            println!("{USAGE}");
+            say!("{USAGE}");
             ExitCode::SUCCESS
         }
-        Command::SpecImport { input, out } => run_import(input, out),
+        Command::SpecImport {
+            input,
+            out,
+            tolerances,
+        } => run_import(input, out, tolerances),
         Command::SpecDiff {
             input,
             base,
@@ -236,10 +251,14 @@ fn main() -> ExitCode {
         Command::SpecCheck { file, upstream_dir } => {
             let file = file.unwrap_or_else(|| spec::workspace_root().join(spec::DEFAULT_OUT));
             let upstream_dir = upstream_dir.unwrap_or_else(spec::default_upstream_dir);
-            match check::check_file(&file, &upstream_dir) {
+            let tolerances = match spec::Tolerances::checked_in() {
+                Ok(tolerances) => tolerances,
+                Err(error) => return fail(&error.to_string()),
+            };
+            match check::check_file(&file, &upstream_dir, &tolerances) {
                 Ok(passed) => {
                     for line in passed.lines {
-                        println!("ok: {line}");
+                        say!("ok: {line}");
                     }
                     ExitCode::SUCCESS
                 }
@@ -249,7 +268,7 @@ fn main() -> ExitCode {
         Command::SpecGenerateAll { dir } => {
             let dir = dir.unwrap_or_else(spec::default_upstream_dir);
             if !dir.is_dir() {
-                println!(
+                say!(
                     "skipping: {} is not a directory, so there is nothing to generate",
                     dir.display()
                 );
@@ -259,11 +278,11 @@ fn main() -> ExitCode {
             match generate::generate_dir(&dir) {
                 Ok(results) => {
                     if results.is_empty() {
-                        println!("skipping: no *.yaml files in {}", dir.display());
+                        say!("skipping: no *.yaml files in {}", dir.display());
                         return ExitCode::SUCCESS;
                     }
                     for result in &results {
-                        println!("{result}");
+                        say!("{result}");
                     }
                     if results.iter().all(generate::Generated::ok) {
                         ExitCode::SUCCESS
@@ -316,18 +335,29 @@ fn fail(message: &str) -> ExitCode {
     ExitCode::FAILURE
 }
 
-fn run_import(input: PathBuf, out: Option<PathBuf>) -> ExitCode {
+fn run_import(input: PathBuf, out: Option<PathBuf>, tolerances: Option<PathBuf>) -> ExitCode {
     let out = out.unwrap_or_else(|| spec::workspace_root().join(spec::DEFAULT_OUT));
-    match spec::import_file(&input, &out) {
+    // The checked-in list unless told otherwise: a re-import cannot forget it.
+    let tolerances = match tolerances.map_or_else(spec::Tolerances::checked_in, |path| {
+        spec::Tolerances::load(&path)
+    }) {
+        Ok(tolerances) => tolerances,
+        Err(error) => return fail(&error.to_string()),
+    };
+    match spec::import_file(&input, &out, &tolerances) {
         Ok(imported) => {
-            println!(
-                "wrote {}: upstream {} (sha256 {}), {} paths, {} operations, {} components",
+            for warning in &imported.warnings {
+                eprintln!("warning: {warning}");
+            }
+            say!(
+                "wrote {}: upstream {} (sha256 {}), {} paths, {} operations, {} components, {} tolerances applied",
                 out.display(),
                 imported.upstream_version,
                 imported.sha256,
                 imported.paths,
                 imported.operations,
                 imported.component_count(),
+                tolerances.entries.len() - imported.warnings.len(),
             );
             ExitCode::SUCCESS
         }
@@ -360,7 +390,12 @@ fn run_diff(
         (Ok(old), Ok(new)) => (old, new),
         (Err(e), _) | (_, Err(e)) => return fail(&e),
     };
-    let report = match diff::diff_inputs(&old, &base_name, &new, &spec::file_name(&input)) {
+    let tolerances = match spec::Tolerances::checked_in() {
+        Ok(tolerances) => tolerances,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let new_name = spec::file_name(&input);
+    let report = match diff::diff_inputs(&old, &base_name, &new, &new_name, &tolerances) {
         Ok(report) => report,
         Err(e) => return fail(&e.to_string()),
     };
@@ -399,7 +434,8 @@ mod tests {
             parse_args(args(&["spec", "import", "in.yaml"])),
             Ok(Command::SpecImport {
                 input: "in.yaml".into(),
-                out: None
+                out: None,
+                tolerances: None,
             })
         );
         for form in [
@@ -410,7 +446,8 @@ mod tests {
                 parse_args(args(form)),
                 Ok(Command::SpecImport {
                     input: "in.yaml".into(),
-                    out: Some("o.yaml".into())
+                    out: Some("o.yaml".into()),
+                    tolerances: None,
                 })
             );
         }

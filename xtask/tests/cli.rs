@@ -20,6 +20,14 @@ fn path_str(path: &Path) -> &str {
     path.to_str().expect("temp paths are UTF-8")
 }
 
+/// An empty tolerance list: the synthetic document has none of the schemas
+/// the checked-in list names.
+fn no_tolerances(dir: &Path) -> String {
+    let path = dir.join("no-tolerances.yaml");
+    fs::write(&path, "tolerances: []\n").unwrap();
+    path_str(&path).to_owned()
+}
+
 fn dir_entries(dir: &Path) -> Vec<String> {
     let mut names: Vec<_> = fs::read_dir(dir)
         .unwrap()
@@ -38,7 +46,16 @@ fn import_writes_the_output_and_is_repeatable() {
     fs::create_dir(&out_dir).unwrap();
     let out = out_dir.join("portfolio.yaml");
 
-    let run = xtask(&["spec", "import", path_str(&input), "--out", path_str(&out)]);
+    let none = no_tolerances(dir.path());
+    let run = xtask(&[
+        "spec",
+        "import",
+        path_str(&input),
+        "--out",
+        path_str(&out),
+        "--tolerances",
+        &none,
+    ]);
     assert!(
         run.status.success(),
         "{}",
@@ -54,11 +71,13 @@ fn import_writes_the_output_and_is_repeatable() {
         "import",
         path_str(&input),
         &format!("--out={}", path_str(&out)),
+        &format!("--tolerances={none}"),
     ]);
     assert!(run.status.success());
     assert_eq!(fs::read(&out).unwrap(), first);
     // No temporary file is left behind.
     assert_eq!(dir_entries(&out_dir), ["portfolio.yaml"]);
+    assert!(stdout.contains("0 tolerances applied"), "{stdout}");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -114,7 +133,16 @@ fn dangling_ref_message_names_ref_and_location() {
     );
     fs::write(&input, text).unwrap();
     let out = dir.path().join("portfolio.yaml");
-    let run = xtask(&["spec", "import", path_str(&input), "--out", path_str(&out)]);
+    let none = no_tolerances(dir.path());
+    let run = xtask(&[
+        "spec",
+        "import",
+        path_str(&input),
+        "--out",
+        path_str(&out),
+        "--tolerances",
+        &none,
+    ]);
     assert_eq!(run.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
@@ -155,4 +183,123 @@ fn usage_errors_exit_2() {
     let run = xtask(&["help"]);
     assert!(run.status.success());
     assert!(String::from_utf8_lossy(&run.stdout).contains("spec import"));
+}
+
+/// Imports SYNTHETIC with a tolerance list given as text.
+fn import_with_list(list: &str) -> (Output, std::path::PathBuf, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("upstream.yaml");
+    fs::write(&input, SYNTHETIC).unwrap();
+    let tolerances = dir.path().join("tolerances.yaml");
+    fs::write(&tolerances, list).unwrap();
+    let out = dir.path().join("portfolio.yaml");
+    let run = xtask(&[
+        "spec",
+        "import",
+        path_str(&input),
+        "--out",
+        path_str(&out),
+        "--tolerances",
+        path_str(&tolerances),
+    ]);
+    (run, out, dir)
+}
+
+#[test]
+fn import_applies_the_tolerance_list() {
+    let (run, out, _dir) = import_with_list(
+        "tolerances:\n  - schema: Order\n    field: side\n    default: 'yes'\n    reason: Seen without it.\n",
+    );
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(
+        String::from_utf8_lossy(&run.stdout).contains("1 tolerances applied"),
+        "{}",
+        String::from_utf8_lossy(&run.stdout)
+    );
+    let doc = parse(&fs::read_to_string(&out).unwrap());
+    let order = &doc["components"]["schemas"]["Order"];
+    assert_eq!(order["required"], parse("[description]"));
+    let side = &order["properties"]["side"];
+    assert_eq!(side["default"], "yes");
+    assert_eq!(side["enum"], parse("['yes', 'no', 'on', 'off']"));
+    let description = side["description"].as_str().unwrap();
+    assert!(
+        description.starts_with("Tolerated (openapi/tolerances.yaml)"),
+        "{description}"
+    );
+    assert!(
+        description.contains("decodes as `\"yes\"`"),
+        "{description}"
+    );
+    assert!(description.ends_with("Seen without it."), "{description}");
+    assert!(doc["info"]["x-upstream"]["tolerances_sha256"].is_string());
+}
+
+#[test]
+fn a_tolerance_naming_an_unknown_schema_or_field_is_an_import_error() {
+    for (entry, says) in [
+        (
+            "{schema: Nope, field: x, default: 0, reason: r}",
+            "tolerance `Nope.x`: schema `Nope` is not in the slice",
+        ),
+        (
+            "{schema: Order, field: nothing, default: 0, reason: r}",
+            "tolerance `Order.nothing`: schema `Order` has no such property",
+        ),
+    ] {
+        let (run, out, _dir) = import_with_list(&format!("tolerances:\n  - {entry}\n"));
+        assert_eq!(run.status.code(), Some(1), "{entry}");
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(stderr.contains(says), "{entry}: {stderr}");
+        assert!(!out.exists(), "{entry}: nothing is written");
+    }
+}
+
+#[test]
+fn a_moot_tolerance_is_a_warning_and_is_not_applied() {
+    // Error.details is optional upstream: nothing to relax.
+    let (run, out, _dir) = import_with_list(
+        "tolerances:\n  - {schema: Error, field: details, default: '', reason: r}\n",
+    );
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("warning: tolerance `Error.details` is moot"),
+        "{stderr}"
+    );
+    let doc = parse(&fs::read_to_string(&out).unwrap());
+    let details = &doc["components"]["schemas"]["Error"]["properties"]["details"];
+    assert!(details.get("default").is_none(), "{details:?}");
+}
+
+#[test]
+fn duplicate_operation_ids_are_rejected_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("dup.yaml");
+    fs::write(
+        &input,
+        SYNTHETIC.replace("operationId: AmendOrder", "operationId: GetOrder"),
+    )
+    .unwrap();
+    let out = dir.path().join("portfolio.yaml");
+    let none = no_tolerances(dir.path());
+    let run = xtask(&[
+        "spec",
+        "import",
+        path_str(&input),
+        "--out",
+        path_str(&out),
+        "--tolerances",
+        &none,
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("duplicate operationId `GetOrder`")
+            && stderr.contains("GET /portfolio/orders/{order_id}")
+            && stderr.contains("POST /portfolio/orders/{order_id}"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
 }

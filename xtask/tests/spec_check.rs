@@ -5,7 +5,21 @@ mod common;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use xtask::spec::check::{check_text, header_source};
+use serde_yaml_ng::Value;
+use xtask::spec::check::{check_text, header_source, CheckFailed, Checked};
+use xtask::spec::Tolerances;
+
+/// `spec check` as the command runs it: with the checked-in tolerances.
+fn check(text: &str, upstream: &Path) -> Result<Checked, CheckFailed> {
+    let tolerances = Tolerances::checked_in().unwrap_or_else(|e| panic!("{e}"));
+    check_text(text, upstream, &tolerances)
+}
+
+/// A field of `info.x-upstream` of the vendored file.
+fn provenance(text: &str, key: &str) -> String {
+    let doc: Value = serde_yaml_ng::from_str(text).unwrap();
+    doc["info"]["x-upstream"][key].as_str().unwrap().to_owned()
+}
 
 fn vendored_text() -> String {
     let path = xtask::spec::workspace_root().join(xtask::spec::DEFAULT_OUT);
@@ -19,7 +33,7 @@ fn no_upstream() -> PathBuf {
 }
 
 fn problems(text: &str, upstream: &Path) -> Vec<String> {
-    match check_text(text, upstream) {
+    match check(text, upstream) {
         Ok(checked) => panic!("expected a failure, all passed: {:?}", checked.lines),
         Err(failed) => failed.problems,
     }
@@ -27,9 +41,10 @@ fn problems(text: &str, upstream: &Path) -> Vec<String> {
 
 #[test]
 fn vendored_file_passes() {
-    let checked = check_text(&vendored_text(), &no_upstream()).unwrap_or_else(|e| panic!("{e}"));
+    let checked = check(&vendored_text(), &no_upstream()).unwrap_or_else(|e| panic!("{e}"));
     let all = checked.lines.join("\n");
     assert!(all.contains("canonical form"), "{all}");
+    assert!(all.contains("unedited since import"), "{all}");
     assert!(all.contains("$refs resolve"), "{all}");
     assert!(all.contains("is not present"), "{all}");
 }
@@ -44,12 +59,20 @@ fn vendored_file_matches_its_upstream_checksum() {
         return;
     };
     let dir = upstream.parent().unwrap();
-    let checked = check_text(&vendored, dir).unwrap_or_else(|e| panic!("{e}"));
+    let checked = check(&vendored, dir).unwrap_or_else(|e| panic!("{e}"));
     assert!(
         checked
             .lines
             .iter()
             .any(|l| l.starts_with("sha256 matches")),
+        "{:?}",
+        checked.lines
+    );
+    assert!(
+        checked
+            .lines
+            .iter()
+            .any(|l| l.starts_with("re-importing") && l.ends_with("gives the same bytes")),
         "{:?}",
         checked.lines
     );
@@ -63,9 +86,10 @@ fn prose_added_by_hand_is_not_canonical() {
         1,
     );
     let found = problems(&edited, &no_upstream());
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].contains("not in canonical form"), "{found:?}");
-    assert!(found[0].contains("description: A fill."), "{found:?}");
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].contains("edited after import"), "{found:?}");
+    assert!(found[1].contains("not in canonical form"), "{found:?}");
+    assert!(found[1].contains("description: A fill."), "{found:?}");
 }
 
 #[test]
@@ -104,27 +128,156 @@ fn dangling_ref_is_reported() {
 #[test]
 fn provenance_must_be_consistent() {
     let text = vendored_text();
+    let version = provenance(&text, "version");
+    let line = format!("  version: '{version}'\n");
+    assert!(text.contains(&line), "info.version is written as {line:?}");
     let found = problems(
-        &text.replacen("  version: '3.34.0'\n", "  version: '3.35.0'\n", 1),
+        &text.replacen(&line, "  version: '0.0.0-edited'\n", 1),
         &no_upstream(),
     );
     assert!(
         found
             .iter()
-            .any(|p| p.contains("info.version `3.35.0` differs")),
+            .any(|p| p.contains("info.version `0.0.0-edited` differs")),
         "{found:?}"
     );
 
-    let sha = "64621aa093991f1bc299fcadc247e53aa60588490534b829a5363ef451800437";
-    if text.contains(sha) {
-        let found = problems(&text.replace(sha, &sha.to_uppercase()), &no_upstream());
+    let sha = provenance(&text, "sha256");
+    assert!(text.contains(&sha));
+    let found = problems(&text.replace(&sha, &sha.to_uppercase()), &no_upstream());
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("is not 64 lower-case hex digits")),
+        "{found:?}"
+    );
+}
+
+/// Hand edits that keep the file in canonical form but change what the
+/// client does; the recorded slice checksum catches every one.
+fn meaning_changing_edits(text: &str) -> Vec<(&'static str, String)> {
+    let edits = [
+        (
+            "a Fill property retyped string → integer",
+            "    Fill:\n      type: object\n",
+            "        fill_id:\n          type: string\n",
+            "        fill_id:\n          type: integer\n",
+        ),
+        (
+            "a name dropped from Order's required",
+            "    Order:\n      type: object\n",
+            "      - order_id\n",
+            "",
+        ),
+        (
+            "an OrderStatus enum value added",
+            "    OrderStatus:\n",
+            "      - executed\n",
+            "      - executed\n      - expired\n",
+        ),
+        (
+            "a parameter made required",
+            "  /portfolio/fills:\n",
+            "      - name: ticker\n        in: query\n",
+            "      - name: ticker\n        in: query\n        required: true\n",
+        ),
+        (
+            "a success status changed",
+            "  /portfolio/balance:\n",
+            "        '200':\n",
+            "        '201':\n",
+        ),
+    ];
+    edits
+        .into_iter()
+        .map(|(what, anchor, from, to)| {
+            let start = text
+                .find(anchor)
+                .unwrap_or_else(|| panic!("{what}: anchor {anchor:?} not found"));
+            let at = start
+                + text[start..]
+                    .find(from)
+                    .unwrap_or_else(|| panic!("{what}: {from:?} not found"));
+            let edited = format!("{}{to}{}", &text[..at], &text[at + from.len()..]);
+            (what, edited)
+        })
+        .collect()
+}
+
+#[test]
+fn canonical_hand_edits_that_change_meaning_fail() {
+    let text = vendored_text();
+    for (what, edited) in meaning_changing_edits(&text) {
+        assert_ne!(edited, text, "{what}");
+        let found = problems(&edited, &no_upstream());
+        assert!(
+            found.iter().any(|p| p.contains("edited after import")
+                && p.contains("slice_sha256")
+                && p.contains("re-run `cargo xtask spec import`")),
+            "{what}: {found:?}"
+        );
+    }
+}
+
+#[test]
+fn hand_edits_with_a_recomputed_checksum_fail_against_upstream() {
+    let text = vendored_text();
+    let source = header_source(&text).unwrap();
+    let Some(upstream) = common::shared_spec(source) else {
+        return;
+    };
+    let dir = upstream.parent().unwrap();
+    for (what, edited) in meaning_changing_edits(&text) {
+        // Whoever edits the file can recompute its checksum; only the
+        // upstream document then tells.
+        let (recorded, actual) = xtask::spec::canonical::slice_checksum(&edited).unwrap();
+        let resealed = edited.replace(&recorded, &actual);
+        let found = problems(&resealed, dir);
         assert!(
             found
                 .iter()
-                .any(|p| p.contains("is not 64 lower-case hex digits")),
-            "{found:?}"
+                .any(|p| p.starts_with("re-import: line") && p.contains("importing")),
+            "{what}: {found:?}"
+        );
+        assert!(
+            !found.iter().any(|p| p.contains("edited after import")),
+            "{what}: {found:?}"
         );
     }
+}
+
+#[test]
+fn a_changed_tolerance_list_needs_a_re_import() {
+    let text = vendored_text();
+    let mut tolerances = Tolerances::checked_in().unwrap();
+    assert!(!tolerances.is_empty(), "the checked-in list has entries");
+    tolerances.entries.pop();
+    tolerances.sha256 = Some("0".repeat(64));
+    let found = match check_text(&text, &no_upstream(), &tolerances) {
+        Ok(checked) => panic!("expected a failure: {:?}", checked.lines),
+        Err(failed) => failed.problems,
+    };
+    assert!(
+        found.iter().any(|p| p.starts_with("tolerances:")
+            && p.contains("re-run `cargo xtask spec import`")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_missing_slice_checksum_is_reported() {
+    let text = vendored_text();
+    let edited: String = text
+        .split_inclusive('\n')
+        .filter(|l| !l.starts_with("    slice_sha256: "))
+        .collect();
+    let found = problems(&edited, &no_upstream());
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("cannot be proven unedited")),
+        "{found:?}"
+    );
 }
 
 #[test]
@@ -134,8 +287,9 @@ fn checksum_mismatch_with_the_named_upstream_file_fails() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join(source), "not the upstream document\n").unwrap();
     let found = problems(&text, dir.path());
-    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found.len(), 2, "{found:?}");
     assert!(found[0].contains("has sha256"), "{found:?}");
+    assert!(found[1].contains("does not import"), "{found:?}");
 }
 
 #[test]

@@ -139,15 +139,16 @@ fn check_passes_on_the_vendored_file_and_fails_on_an_edited_copy() {
     let dir = tempfile::tempdir().unwrap();
     let edited = dir.path().join("portfolio.yaml");
     let text = fs::read_to_string(vendored()).unwrap();
-    fs::write(
-        &edited,
-        text.replacen("  version: '3.34.0'\n", "  version: '9.9.9'\n", 1),
-    )
-    .unwrap();
+    let doc = common::parse(&text);
+    let version = doc["info"]["version"].as_str().unwrap();
+    let line = format!("  version: '{version}'\n");
+    assert!(text.contains(&line), "info.version is written as {line:?}");
+    fs::write(&edited, text.replacen(&line, "  version: '9.9.9'\n", 1)).unwrap();
     let run = xtask(&["spec", "check", "--file", path_str(&edited)]);
     assert_eq!(run.status.code(), Some(1));
     let err = stderr(&run);
     assert!(err.contains("info.version `9.9.9` differs"), "{err}");
+    assert!(err.contains("edited after import"), "{err}");
     assert!(err.contains("not in canonical form"), "{err}");
 }
 
@@ -184,4 +185,39 @@ fn surface_prints_both_lists() {
         "{out}"
     );
     assert!(out.contains("impl Client\n"), "{out}");
+}
+
+/// Runs xtask with its stdout a pipe whose reading end is already closed,
+/// as `| head` leaves it once head has its lines: every write fails with
+/// EPIPE (Rust ignores SIGPIPE), whatever the timing.
+fn with_closed_stdout(args: &[&str]) -> Output {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .stdout(writer)
+        .output()
+        .expect("xtask runs")
+}
+
+#[test]
+fn a_closed_stdout_pipe_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let new = without_balance(dir.path());
+    let check_file = path_str(&vendored()).to_owned();
+    for args in [
+        &["spec", "diff", path_str(&new)][..],
+        &["spec", "diff", "--format", "json", path_str(&new)],
+        &["spec", "check", "--file", &check_file],
+        &["spec", "surface"],
+        &["help"],
+    ] {
+        let run = with_closed_stdout(args);
+        let err = stderr(&run);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(run.status.code(), Some(0), "{args:?}: {err}");
+    }
+    // The verdict still sets the exit code when nobody reads the report.
+    let run = with_closed_stdout(&["spec", "diff", "--fail-on-breaking", path_str(&new)]);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
 }

@@ -9,6 +9,7 @@ use std::fs;
 use serde_yaml_ng::{Mapping, Value};
 use xtask::spec::diff::{self, Change, Kind, Section};
 use xtask::spec::rules::Rule;
+use xtask::spec::Tolerances;
 
 fn vendored_text() -> String {
     let path = xtask::spec::workspace_root().join(xtask::spec::DEFAULT_OUT);
@@ -96,6 +97,7 @@ fn identical_input_through_the_importer_has_no_changes() {
         "portfolio.yaml",
         text.as_bytes(),
         "same.yaml",
+        &Tolerances::checked_in().unwrap(),
     )
     .unwrap();
     assert!(report.changes.is_empty(), "{:#?}", report.changes);
@@ -114,7 +116,14 @@ fn prose_and_extensions_are_not_changes() {
     op.insert("summary".into(), "Get fills".into());
     op.insert("x-mint".into(), Value::Mapping(Mapping::new()));
     let new = common::to_yaml(&doc);
-    let report = diff::diff_inputs(old.as_bytes(), "old.yaml", new.as_bytes(), "new.yaml").unwrap();
+    let report = diff::diff_inputs(
+        old.as_bytes(),
+        "old.yaml",
+        new.as_bytes(),
+        "new.yaml",
+        &Tolerances::none(),
+    )
+    .unwrap();
     assert!(report.changes.is_empty(), "{:#?}", report.changes);
 }
 
@@ -482,12 +491,14 @@ fn json_report_has_a_stable_shape() {
     report.old.source = "old.yaml".into();
     report.new.source = "new.yaml".into();
     let json = diff::to_json(&report);
+    let version = old["info"]["version"].as_str().unwrap();
     assert_eq!(
         json,
         serde_json::json!({
             "format_version": 1,
-            "old": {"source": "old.yaml", "version": "3.34.0"},
-            "new": {"source": "new.yaml", "version": "3.34.0"},
+            "old": {"source": "old.yaml", "version": version},
+            "new": {"source": "new.yaml", "version": version},
+            "warnings": [],
             "summary": {"changes": 1, "breaking": 1},
             "changes": [{
                 "section": "schemas",
@@ -570,5 +581,195 @@ fn a_change_inside_a_named_schema_is_reported_once_under_its_name() {
     assert_eq!(
         (change.section, change.subject.as_str()),
         (Section::Schemas, "Fill")
+    );
+}
+
+#[test]
+fn losing_the_json_media_type_of_a_success_body_is_breaking() {
+    let report = {
+        let old = vendored();
+        let mut new = old.clone();
+        let content = operation(&mut new, "/portfolio/balance", "get")["responses"]["200"]
+            ["content"]
+            .as_mapping_mut()
+            .unwrap();
+        let media = content.shift_remove("application/json").unwrap();
+        content.insert("application/xml".into(), media);
+        diff::diff(&old, &new)
+    };
+    let removed = report
+        .changes
+        .iter()
+        .find(|c| c.kind == Kind::MediaTypeRemoved)
+        .unwrap_or_else(|| panic!("{:#?}", report.changes));
+    assert_change(
+        removed,
+        Section::Operations,
+        "GET /portfolio/balance",
+        "200 response",
+        Kind::MediaTypeRemoved,
+        Rule::JsonMediaTypeRemoved,
+    );
+    assert!(removed.breaking());
+    assert!(report
+        .changes
+        .iter()
+        .any(|c| c.kind == Kind::MediaTypeAdded && c.rule == Rule::MediaTypeChanged));
+    assert_eq!(report.breaking_count(), 1, "{:#?}", report.changes);
+}
+
+#[test]
+fn a_second_media_type_beside_json_is_not_breaking() {
+    let change = only_change(|doc| {
+        let body = &mut operation(doc, "/portfolio/events/orders", "post")["requestBody"];
+        let content = body["content"].as_mapping_mut().unwrap();
+        let media = content["application/json"].clone();
+        content.insert("application/x-www-form-urlencoded".into(), media);
+    });
+    assert_change(
+        &change,
+        Section::Operations,
+        "POST /portfolio/events/orders",
+        "request body",
+        Kind::MediaTypeAdded,
+        Rule::MediaTypeChanged,
+    );
+    assert!(!change.breaking());
+}
+
+#[test]
+fn a_schema_renamed_with_the_same_shape_is_a_rename() {
+    let old = vendored();
+    let mut new = old.clone();
+    let schemas = new["components"]["schemas"].as_mapping_mut().unwrap();
+    let fill = schemas.shift_remove("Fill").unwrap();
+    schemas.insert("Trade".into(), fill);
+    properties(&mut new, "GetFillsResponse")["fills"]["items"] =
+        common::parse("$ref: '#/components/schemas/Trade'");
+    let report = diff::diff(&old, &new);
+    let renamed = report
+        .changes
+        .iter()
+        .find(|c| c.kind == Kind::TypeChanged)
+        .unwrap_or_else(|| panic!("{:#?}", report.changes));
+    assert_eq!(
+        (renamed.subject.as_str(), renamed.at.as_str(), renamed.rule),
+        ("GetFillsResponse", "fills", Rule::TypeRenamed),
+        "{renamed:#?}"
+    );
+    assert_eq!(report.breaking_count(), 0, "{:#?}", report.changes);
+
+    // With a different shape it is a type change, and breaking.
+    let mut other = new.clone();
+    properties(&mut other, "Trade")["fill_id"] = common::parse("type: integer");
+    let report = diff::diff(&old, &other);
+    assert!(
+        report
+            .changes
+            .iter()
+            .any(|c| c.at == "fills" && c.rule == Rule::TypeChanged),
+        "{:#?}",
+        report.changes
+    );
+}
+
+#[test]
+fn a_constraint_only_all_of_member_is_a_constraint_change() {
+    let change = only_change(|doc| {
+        properties(doc, "Fill")["count_fp"] =
+            common::parse("allOf: [{$ref: '#/components/schemas/FixedPointCount'}, {minimum: 0}]");
+    });
+    assert_change(
+        &change,
+        Section::Schemas,
+        "Fill",
+        "count_fp",
+        Kind::ConstraintChanged,
+        Rule::ConstraintChanged,
+    );
+    assert_eq!(change.new.as_deref(), Some("minimum: 0"));
+    assert!(!change.breaking());
+}
+
+/// The checked-in tolerances as `spec diff` reads them, and the vendored
+/// text, for diffs through the importer.
+fn diff_with_tolerances(mutate: impl FnOnce(&mut Value)) -> diff::Report {
+    let old = vendored_text();
+    let mut doc = vendored();
+    mutate(&mut doc);
+    let new = common::to_yaml(&doc);
+    diff::diff_inputs(
+        old.as_bytes(),
+        "portfolio.yaml",
+        new.as_bytes(),
+        "new.yaml",
+        &Tolerances::checked_in().unwrap(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn tolerated_fields_are_not_changes_against_their_upstream() {
+    // Upstream still requires every tolerated field; the new side is cut
+    // with the same tolerances, so nothing shows and nothing is moot.
+    let text = vendored_text();
+    let source = xtask::spec::check::header_source(&text).unwrap();
+    let Some(upstream) = common::shared_spec(source) else {
+        return;
+    };
+    let report = diff::diff_inputs(
+        text.as_bytes(),
+        "portfolio.yaml",
+        &fs::read(upstream).unwrap(),
+        source,
+        &Tolerances::checked_in().unwrap(),
+    )
+    .unwrap();
+    assert!(report.changes.is_empty(), "{:#?}", report.changes);
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+}
+
+#[test]
+fn a_tolerance_gone_or_moot_upstream_is_a_warning() {
+    let tolerances = Tolerances::checked_in().unwrap();
+    let first = &tolerances.entries[0];
+    let name = format!("`{}.{}`", first.schema, first.field);
+    // The field disappears upstream.
+    let (schema_name, field) = (first.schema.clone(), first.field.clone());
+    let report = diff_with_tolerances(|doc| {
+        properties(doc, &schema_name).shift_remove(field.as_str());
+    });
+    let warning = report
+        .warnings
+        .iter()
+        .find(|w| w.contains(&name))
+        .unwrap_or_else(|| panic!("{:?}", report.warnings));
+    assert!(warning.contains("has no such property"), "{warning}");
+    let text = diff::render_markdown(&report);
+    assert!(
+        text.contains(&format!("- **warning:** {warning}")),
+        "{text}"
+    );
+    let json = diff::to_json(&report);
+    assert!(
+        json["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w == warning.as_str()),
+        "{json}"
+    );
+
+    // The vendored file already lacks it in `required`: as upstream, that is
+    // a field upstream no longer requires, which makes the tolerance moot.
+    let report = diff_with_tolerances(|_| {});
+    assert!(!report.warnings.is_empty(), "{:?}", report.warnings);
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.contains(&name) && w.contains("moot")),
+        "{:?}",
+        report.warnings
     );
 }

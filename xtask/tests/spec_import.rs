@@ -193,7 +193,10 @@ fn info_carries_our_title_and_upstream_provenance() {
     );
     assert_eq!(out["info"]["version"], "9.8.7");
     let upstream = &out["info"]["x-upstream"];
-    assert_eq!(keys(upstream), ["title", "version", "sha256"]);
+    assert_eq!(
+        keys(upstream),
+        ["title", "version", "sha256", "slice_sha256"]
+    );
     assert_eq!(upstream["title"], "Synthetic Upstream");
     assert_eq!(upstream["version"], "9.8.7");
     assert_eq!(
@@ -201,6 +204,11 @@ fn info_carries_our_title_and_upstream_provenance() {
         xtask::spec::sha256_hex(SYNTHETIC.as_bytes()).as_str()
     );
     assert_eq!(upstream["sha256"].as_str().map(str::len), Some(64));
+    // The output's own checksum, as `spec check` recomputes it.
+    let text = import(SYNTHETIC).unwrap();
+    let (recorded, actual) = xtask::spec::canonical::slice_checksum(&text).unwrap();
+    assert_eq!(upstream["slice_sha256"], recorded.as_str());
+    assert_eq!(recorded, actual);
 }
 
 #[test]
@@ -293,7 +301,15 @@ fn paths_sort_lexicographically() {
         "/portfolio/a/b",
         "/portfolioz",
     ] {
-        paths.insert(path.into(), order.clone());
+        // Each copy gets its own operationIds: duplicates are rejected.
+        let mut item = order.clone();
+        for (_, operation) in item.as_mapping_mut().unwrap().iter_mut() {
+            if let Some(id) = operation.get("operationId").and_then(Value::as_str) {
+                let id = format!("{id}{}", path.replace(['/', '{', '}'], "_"));
+                operation["operationId"] = id.into();
+            }
+        }
+        paths.insert(path.into(), item);
     }
     let out = import_value(&to_yaml(&doc));
     assert_eq!(

@@ -35,7 +35,8 @@ const V2_WRITES: [&str; 6] = [
 fn report(old: (&[u8], &str), new_file: &str) -> Option<Report> {
     let new_path = common::shared_spec(new_file)?;
     let new = fs::read(new_path).unwrap();
-    Some(diff::diff_inputs(old.0, old.1, &new, new_file).unwrap())
+    let tolerances = xtask::spec::Tolerances::checked_in().unwrap();
+    Some(diff::diff_inputs(old.0, old.1, &new, new_file, &tolerances).unwrap())
 }
 
 fn find<'r>(

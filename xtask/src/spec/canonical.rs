@@ -19,6 +19,22 @@ pub const TITLE: &str = "Kalshi Trade API v2 — portfolio slice";
 /// Our provenance extension under `info`.
 pub const UPSTREAM_KEY: &str = "x-upstream";
 
+/// The provenance key holding the checksum of the output file itself.
+pub const SLICE_SHA_KEY: &str = "slice_sha256";
+
+/// How the `slice_sha256` line reads while the checksum is computed: the
+/// checksum covers the whole output file with this line in place of its own.
+const SLICE_SHA_BLANK: &str = "    slice_sha256: ''";
+
+/// Where a slice came from, for `info.x-upstream`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Provenance {
+    /// Hex SHA-256 of the upstream input's bytes.
+    pub sha256: String,
+    /// Hex SHA-256 of the tolerance list applied, if any.
+    pub tolerances_sha256: Option<String>,
+}
+
 /// Reorders a path item: `$ref`, then the methods in [`METHODS`] order, then
 /// path-level `parameters` and `servers`, then anything else in upstream order.
 pub fn order_path_item(mut item: Mapping) -> Mapping {
@@ -37,11 +53,18 @@ pub fn order_path_item(mut item: Mapping) -> Mapping {
 
 /// Assembles the output document in canonical top-level order: `openapi`,
 /// `info`, `servers`, `security`, `paths`, `components`, `tags`.
-pub fn document(slice: &Slice, sha256: &str) -> Value {
+///
+/// `info.x-upstream.slice_sha256` is left empty; [`seal`] fills it in on the
+/// emitted text.
+pub fn document(slice: &Slice, provenance: &Provenance) -> Value {
     let mut upstream = Mapping::new();
     upstream.insert("title".into(), slice.upstream_title.as_str().into());
     upstream.insert("version".into(), slice.upstream_version.as_str().into());
-    upstream.insert("sha256".into(), sha256.into());
+    upstream.insert("sha256".into(), provenance.sha256.as_str().into());
+    if let Some(tolerances) = &provenance.tolerances_sha256 {
+        upstream.insert("tolerances_sha256".into(), tolerances.as_str().into());
+    }
+    upstream.insert(SLICE_SHA_KEY.into(), "".into());
 
     let mut info = Mapping::new();
     info.insert("title".into(), TITLE.into());
@@ -116,6 +139,65 @@ pub fn emit(doc: &Value, source_name: &str) -> Result<String, SpecError> {
          {}\n",
         body.trim_end()
     ))
+}
+
+/// Fills in `info.x-upstream.slice_sha256` of an emitted file: the SHA-256
+/// of the whole text as [`emit`] wrote it, with that field still empty.
+/// Only the one line changes, so the checksum can be verified from the file
+/// alone ([`slice_checksum`]). It is always quoted: a YAML 1.1 reader could
+/// take some hex strings for numbers.
+pub fn seal(text: &str) -> Result<String, SpecError> {
+    let mut lines = text.split_inclusive('\n');
+    if lines
+        .clone()
+        .filter(|l| l.trim_end() == SLICE_SHA_BLANK)
+        .count()
+        != 1
+    {
+        return Err(SpecError::Internal(
+            "the emitted text has no single empty slice_sha256 line".into(),
+        ));
+    }
+    let sha = super::sha256_hex(text.as_bytes());
+    Ok(lines
+        .by_ref()
+        .map(|line| {
+            if line.trim_end() == SLICE_SHA_BLANK {
+                format!("    {SLICE_SHA_KEY}: '{sha}'\n")
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect())
+}
+
+/// The checksum a file records in `slice_sha256` and the one its text
+/// actually has (computed as [`seal`] did); `None` when the file has no
+/// single such line.
+pub fn slice_checksum(text: &str) -> Option<(String, String)> {
+    let prefix = format!("    {SLICE_SHA_KEY}: ");
+    let mut found = text
+        .split_inclusive('\n')
+        .filter(|line| line.starts_with(&prefix));
+    let line = found.next()?;
+    if found.next().is_some() {
+        return None;
+    }
+    let recorded = line[prefix.len()..]
+        .trim_end()
+        .trim_matches('\'')
+        .to_owned();
+    let blanked: String = text
+        .split_inclusive('\n')
+        .map(|l| {
+            if l.starts_with(&prefix) {
+                format!("{SLICE_SHA_BLANK}\n")
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect();
+    Some((recorded, super::sha256_hex(blanked.as_bytes())))
 }
 
 // ---------------------------------------------------------------------------

@@ -38,6 +38,17 @@ pub enum SpecError {
     #[error("security requirement at {location} names `{name}`, which is not in components/securitySchemes")]
     UndefinedSecurityScheme { name: String, location: String },
 
+    #[error("duplicate operationId `{id}`: {first} and {second} both use it (progenitor needs each to be unique)")]
+    DuplicateOperationId {
+        id: String,
+        first: String,
+        second: String,
+    },
+
+    /// A problem with `openapi/tolerances.yaml` or one of its entries.
+    #[error("{0}")]
+    Tolerance(String),
+
     #[error("malformed document at {location}: {message}")]
     Malformed { location: String, message: String },
 

@@ -1,9 +1,11 @@
 //! The vendored OpenAPI slice: importing an upstream Kalshi document into the
 //! normalized `/portfolio` subset that `build.rs` generates the client from.
 //!
-//! [`import_document`] does the whole job in memory (parse, slice, emit,
-//! self-check) so that other commands and tests can reuse it; [`import_file`]
-//! adds reading the input and replacing the output atomically.
+//! [`import_document_with`] does the whole job in memory (parse, slice, apply
+//! the tolerances, emit, self-check) so that other commands and tests can
+//! reuse it; [`import_document`] is the same without tolerances (the bare
+//! slice), and [`import_file`] adds reading the input and replacing the
+//! output atomically.
 
 pub mod canonical;
 pub mod check;
@@ -15,6 +17,7 @@ pub mod pointer;
 pub mod rules;
 pub mod slice;
 pub mod surface;
+pub mod tolerance;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -26,6 +29,7 @@ use sha2::{Digest, Sha256};
 
 pub use error::SpecError;
 pub use slice::{Section, Slice};
+pub use tolerance::Tolerances;
 
 /// Where the slice is vendored, relative to the workspace root.
 pub const DEFAULT_OUT: &str = "openapi/portfolio.yaml";
@@ -41,6 +45,9 @@ pub struct Imported {
     pub paths: usize,
     pub operations: usize,
     pub components: BTreeMap<Section, usize>,
+    /// Tolerances that did not apply because upstream no longer requires
+    /// the field (see [`tolerance::Mode`]); worth a warning.
+    pub warnings: Vec<tolerance::Finding>,
 }
 
 impl Imported {
@@ -49,19 +56,43 @@ impl Imported {
     }
 }
 
-/// Imports an upstream document and returns the output file's text.
-/// `source_name` is the input's file name, for the header comment.
+/// Imports an upstream document without tolerances and returns the output
+/// file's text. `source_name` is the input's file name, for the header
+/// comment.
 pub fn slice_document(input: &[u8], source_name: &str) -> Result<String, SpecError> {
     import_document(input, source_name).map(|imported| imported.yaml)
 }
 
-/// Imports an upstream document (YAML or JSON) entirely in memory.
+/// Imports an upstream document (YAML or JSON) entirely in memory, without
+/// tolerances: the bare slice.
 pub fn import_document(input: &[u8], source_name: &str) -> Result<Imported, SpecError> {
+    import_document_with(
+        input,
+        source_name,
+        &Tolerances::none(),
+        tolerance::Mode::Import,
+    )
+}
+
+/// Imports an upstream document entirely in memory and applies
+/// `tolerances` (as `spec import` does with the checked-in list, in
+/// [`tolerance::Mode::Import`]).
+pub fn import_document_with(
+    input: &[u8],
+    source_name: &str,
+    tolerances: &Tolerances,
+    mode: tolerance::Mode,
+) -> Result<Imported, SpecError> {
     let upstream = parse_document(input)?;
-    let slice = slice::slice(&upstream)?;
+    let mut slice = slice::slice(&upstream)?;
+    let warnings = tolerance::apply(&mut slice, tolerances, mode)?;
     let sha256 = sha256_hex(input);
-    let doc = canonical::document(&slice, &sha256);
-    let yaml = canonical::emit(&doc, source_name)?;
+    let provenance = canonical::Provenance {
+        sha256: sha256.clone(),
+        tolerances_sha256: tolerances.sha256.clone().filter(|_| !tolerances.is_empty()),
+    };
+    let doc = canonical::document(&slice, &provenance);
+    let yaml = canonical::seal(&canonical::emit(&doc, source_name)?)?;
 
     // Self-check: the text must read back as exactly the document we meant
     // (this guards the quoting and spacing done on the emitted text), and be
@@ -70,6 +101,21 @@ pub fn import_document(input: &[u8], source_name: &str) -> Result<Imported, Spec
         .map_err(|e| SpecError::Internal(format!("output does not parse: {e}")))?;
     // Compared as plain emissions because `Mapping`'s `==` ignores key order,
     // and the order is part of what we promise.
+    // The checksum is the one value that differs from `doc`.
+    let mut doc = doc;
+    if let Some(upstream) = doc
+        .get_mut("info")
+        .and_then(|info| info.get_mut(canonical::UPSTREAM_KEY))
+        .and_then(Value::as_mapping_mut)
+    {
+        let sealed = reread
+            .get("info")
+            .and_then(|info| info.get(canonical::UPSTREAM_KEY))
+            .and_then(|u| u.get(canonical::SLICE_SHA_KEY))
+            .cloned()
+            .unwrap_or_default();
+        upstream.insert(canonical::SLICE_SHA_KEY.into(), sealed);
+    }
     let expected = serde_yaml_ng::to_string(&doc).map_err(SpecError::Emit)?;
     let actual = serde_yaml_ng::to_string(&reread).map_err(SpecError::Emit)?;
     if expected != actual {
@@ -91,6 +137,7 @@ pub fn import_document(input: &[u8], source_name: &str) -> Result<Imported, Spec
             .iter()
             .map(|(section, entries)| (*section, entries.len()))
             .collect(),
+        warnings,
     })
 }
 
@@ -164,19 +211,25 @@ pub enum ImportError {
     Write { path: PathBuf, source: io::Error },
 }
 
-/// Imports `input` and replaces `out` with the result. Nothing is written
-/// unless the import succeeds, and `out` is replaced by a rename, so it is
-/// never seen half-written.
-pub fn import_file(input: &Path, out: &Path) -> Result<Imported, ImportError> {
+/// Imports `input` with `tolerances` (in [`tolerance::Mode::Import`]) and
+/// replaces `out` with the result. Nothing is written unless the import
+/// succeeds, and `out` is replaced by a rename, so it is never seen
+/// half-written.
+pub fn import_file(
+    input: &Path,
+    out: &Path,
+    tolerances: &Tolerances,
+) -> Result<Imported, ImportError> {
     let bytes = fs::read(input).map_err(|source| ImportError::Read {
         path: input.to_owned(),
         source,
     })?;
     let source_name = file_name(input);
-    let imported = import_document(&bytes, &source_name).map_err(|source| ImportError::Spec {
-        path: input.to_owned(),
-        source,
-    })?;
+    let imported = import_document_with(&bytes, &source_name, tolerances, tolerance::Mode::Import)
+        .map_err(|source| ImportError::Spec {
+            path: input.to_owned(),
+            source,
+        })?;
     write_atomically(out, imported.yaml.as_bytes()).map_err(|source| ImportError::Write {
         path: out.to_owned(),
         source,

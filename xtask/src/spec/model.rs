@@ -157,6 +157,8 @@ pub fn parameters<'a>(doc: &'a Value, operation: &Operation<'a>) -> Vec<Paramete
 pub struct RequestBody<'a> {
     pub required: bool,
     pub schema: Option<&'a Value>,
+    /// The node holding `content`, for [`media_types`].
+    pub node: &'a Value,
 }
 
 pub fn request_body<'a>(doc: &'a Value, operation: &Operation<'a>) -> Option<RequestBody<'a>> {
@@ -164,6 +166,7 @@ pub fn request_body<'a>(doc: &'a Value, operation: &Operation<'a>) -> Option<Req
     Some(RequestBody {
         required: body.get("required").and_then(Value::as_bool) == Some(true),
         schema: body_schema(body),
+        node: body,
     })
 }
 
@@ -174,6 +177,8 @@ pub struct Response<'a> {
     pub status: String,
     /// The JSON body schema, `None` for a response without a body.
     pub schema: Option<&'a Value>,
+    /// The media types of its `content`, in document order.
+    pub media_types: Vec<String>,
 }
 
 impl Response<'_> {
@@ -198,12 +203,32 @@ pub fn responses<'a>(doc: &'a Value, operation: &Operation<'a>) -> Vec<Response<
                 Value::Number(n) => n.to_string(),
                 _ => return None,
             };
+            let response = resolve(doc, response);
             Some(Response {
                 status,
-                schema: body_schema(resolve(doc, response)),
+                schema: body_schema(response),
+                media_types: media_types(response),
             })
         })
         .collect()
+}
+
+/// The JSON media type, the only one the generated client sends and
+/// decodes.
+pub const JSON: &str = "application/json";
+
+/// The media types of a request body's or response's `content`.
+pub fn media_types(node: &Value) -> Vec<String> {
+    node.get("content")
+        .and_then(Value::as_mapping)
+        .map(|content| {
+            content
+                .keys()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The schema of a request body's or response's content: the JSON one if
@@ -230,10 +255,24 @@ pub fn type_label(node: &Value) -> String {
             .map(|list| list.iter().map(type_label).collect())
     };
     // `allOf: [$ref]` is how a spec adds `nullable` (or a default) to a
-    // reference; it is the referenced type.
-    if let Some(all) = members("allOf") {
+    // reference; it is the referenced type. Members that only constrain
+    // (`{minimum: 0}`) do not change the type.
+    if let Some(list) = node.get("allOf").and_then(Value::as_sequence) {
+        let all: Vec<String> = list
+            .iter()
+            .filter(|member| !is_constraint_only(member))
+            .map(type_label)
+            .collect();
         if all.len() == 1 && node.get("properties").is_none() {
             return all.into_iter().next().unwrap_or_default();
+        }
+        if all.is_empty() && node.get("properties").is_none() {
+            // Only constraints: the node's own keywords say the type.
+            let mut plain = node.clone();
+            if let Some(map) = plain.as_mapping_mut() {
+                map.shift_remove("allOf");
+            }
+            return type_label(&plain);
         }
         return format!("allOf<{}>", all.join(" & "));
     }
@@ -265,6 +304,63 @@ pub fn type_label(node: &Value) -> String {
     }
 }
 
+/// Keywords that restrict values without saying what type they have.
+pub const CONSTRAINTS: [&str; 14] = [
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minProperties",
+    "maxProperties",
+    "readOnly",
+];
+
+/// An `allOf` member that only constrains: every key is a constraint (or
+/// prose), e.g. `{minimum: 0}`.
+pub fn is_constraint_only(node: &Value) -> bool {
+    node.as_mapping().is_some_and(|map| {
+        !map.is_empty()
+            && map.keys().all(|k| {
+                k.as_str()
+                    .is_some_and(|k| CONSTRAINTS.contains(&k) || k == "description")
+            })
+    })
+}
+
+/// The constraints on a node, its own and those of its constraint-only
+/// `allOf` members, as `keyword: value` text by keyword.
+pub fn constraints(node: &Value) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut collect = |n: &Value| {
+        for key in CONSTRAINTS {
+            if let Some(value) = n.get(key) {
+                let text = serde_yaml_ng::to_string(value)
+                    .map(|s| s.trim_end().to_owned())
+                    .unwrap_or_default();
+                out.insert(key.to_owned(), format!("{key}: {text}"));
+            }
+        }
+    };
+    collect(node);
+    for member in node
+        .get("allOf")
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+        .filter(|m| is_constraint_only(m))
+    {
+        collect(member);
+    }
+    out
+}
+
 /// The JSON scalar a schema stands for, following `$ref`s and single-member
 /// `allOf` wrappers: `Some` for `string`, `integer`, `number` and `boolean`
 /// schemas (enums included), `None` for objects, arrays, compositions and
@@ -273,10 +369,15 @@ pub fn scalar<'a>(doc: &'a Value, node: &'a Value) -> Option<&'a Value> {
     let mut current = node;
     for _ in 0..16 {
         current = resolve(doc, current);
-        match current.get("allOf").and_then(Value::as_sequence) {
+        let typed: Option<Vec<&Value>> = current
+            .get("allOf")
+            .and_then(Value::as_sequence)
+            .map(|list| list.iter().filter(|m| !is_constraint_only(m)).collect());
+        match typed {
             Some(members) if members.len() == 1 && current.get("properties").is_none() => {
-                current = &members[0];
+                current = members[0];
             }
+            Some(members) if members.is_empty() => break,
             Some(_) => return None,
             None => break,
         }
@@ -390,6 +491,12 @@ mod tests {
             label("{oneOf: [{type: string}, {type: number}]}"),
             "oneOf<string | number>"
         );
+        // A constraint-only member does not change the type.
+        assert_eq!(
+            label("{allOf: [{$ref: '#/components/schemas/E'}, {minimum: 0}]}"),
+            "E"
+        );
+        assert_eq!(label("{type: integer, allOf: [{minimum: 0}]}"), "integer");
     }
 
     #[test]

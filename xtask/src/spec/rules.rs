@@ -67,11 +67,14 @@ pub enum Rule {
     OptionalRequestNoLongerNullable,
     SchemaAdded,
     SchemaRemoved,
+    JsonMediaTypeRemoved,
+    MediaTypeChanged,
+    ConstraintChanged,
 }
 
 impl Rule {
     /// Every rule, in the order of the README table.
-    pub const ALL: [Rule; 42] = [
+    pub const ALL: [Rule; 45] = [
         Rule::OperationRemoved,
         Rule::OperationAdded,
         Rule::OperationIdChanged,
@@ -114,6 +117,9 @@ impl Rule {
         Rule::OptionalRequestNoLongerNullable,
         Rule::SchemaAdded,
         Rule::SchemaRemoved,
+        Rule::JsonMediaTypeRemoved,
+        Rule::MediaTypeChanged,
+        Rule::ConstraintChanged,
     ];
 
     pub fn breaking(self) -> bool {
@@ -137,6 +143,7 @@ impl Rule {
                 | RequestEnumValueRemoved
                 | RequiredResponseBecameNullable
                 | RequiredRequestNoLongerNullable
+                | JsonMediaTypeRemoved
         )
     }
 
@@ -186,6 +193,9 @@ impl Rule {
             OptionalRequestNoLongerNullable => "optional_request_no_longer_nullable",
             SchemaAdded => "schema_added",
             SchemaRemoved => "schema_removed",
+            JsonMediaTypeRemoved => "json_media_type_removed",
+            MediaTypeChanged => "media_type_changed",
+            ConstraintChanged => "constraint_changed",
         }
     }
 
@@ -235,6 +245,9 @@ impl Rule {
             OptionalRequestNoLongerNullable => "the client omits a None field",
             SchemaAdded => "judged where it is used",
             SchemaRemoved => "judged where it was used",
+            JsonMediaTypeRemoved => "the client sends and decodes only application/json",
+            MediaTypeChanged => "application/json, which the client uses, is unchanged",
+            ConstraintChanged => "the server checks constraints; the Rust type is the same",
         }
     }
 }

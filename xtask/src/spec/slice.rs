@@ -167,6 +167,7 @@ pub fn slice(doc: &Value) -> Result<Slice, SpecError> {
     if paths.is_empty() {
         return Err(SpecError::NoPortfolioPaths);
     }
+    check_operation_ids(&paths)?;
 
     let components = reach_components(root, &mut walker)?;
     let tags = kept_tags(root, &walker.tags)?;
@@ -181,6 +182,33 @@ pub fn slice(doc: &Value) -> Result<Slice, SpecError> {
         components,
         tags,
     })
+}
+
+/// Rejects two kept operations with one `operationId`: the generator names a
+/// method after it and would fail later, with a message about Rust rather
+/// than about the spec.
+fn check_operation_ids(paths: &BTreeMap<String, Value>) -> Result<(), SpecError> {
+    let mut seen: BTreeMap<&str, String> = BTreeMap::new();
+    for (path, item) in paths {
+        for method in METHODS {
+            let Some(id) = item
+                .get(method)
+                .and_then(|op| op.get("operationId"))
+                .and_then(Value::as_str)
+            else {
+                continue;
+            };
+            let here = format!("{} {path}", method.to_ascii_uppercase());
+            if let Some(first) = seen.insert(id, here.clone()) {
+                return Err(SpecError::DuplicateOperationId {
+                    id: id.to_owned(),
+                    first,
+                    second: here,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Checks that every `$ref` in a whole document is local and resolves, and

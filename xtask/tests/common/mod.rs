@@ -261,14 +261,18 @@ pub fn reversed(map: &Mapping) -> Mapping {
     entries.into_iter().collect()
 }
 
-/// Output text with the input checksum masked, for comparing imports of
-/// inputs that differ in bytes but not in meaning.
+/// Output text with the input checksum (and so the output's own checksum)
+/// masked, for comparing imports of inputs that differ in bytes but not in
+/// meaning.
 pub fn mask_sha(output: &str) -> String {
     output
         .lines()
         .map(|line| {
-            if line.trim_start().starts_with("sha256:") {
+            let key = line.trim_start();
+            if key.starts_with("sha256:") {
                 "    sha256: <masked>"
+            } else if key.starts_with("slice_sha256:") {
+                "    slice_sha256: <masked>"
             } else {
                 line
             }

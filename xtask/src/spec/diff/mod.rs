@@ -20,199 +20,54 @@
 //! print a [`Report`].
 
 mod render;
+mod report;
+mod shape;
+mod usage;
 
 pub use render::{describe, render_markdown, to_json};
+pub use report::{Change, Kind, Report, Section, Side};
+pub use usage::Usage;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_yaml_ng::Value;
 
 use super::model::{self, Operation};
-use super::pointer;
 use super::rules::{stricter, Rule};
+use super::tolerance::{self, Tolerances};
 use super::SpecError;
 
-/// Where a schema is used: in what the client sends, in what it receives,
-/// or both. The stricter verdict applies to a schema used in both.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Usage {
-    pub request: bool,
-    pub response: bool,
-}
-
-impl Usage {
-    pub const REQUEST: Usage = Usage {
-        request: true,
-        response: false,
-    };
-    pub const RESPONSE: Usage = Usage {
-        request: false,
-        response: true,
-    };
-
-    fn union(self, other: Usage) -> Usage {
-        Usage {
-            request: self.request || other.request,
-            response: self.response || other.response,
-        }
-    }
-
-    /// `request`, `response` or `request, response`.
-    pub fn describe(self) -> &'static str {
-        match (self.request, self.response) {
-            (true, true) => "request, response",
-            (true, false) => "request",
-            (false, true) => "response",
-            (false, false) => "unused",
-        }
-    }
-}
-
-/// The part of the document a change is in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Section {
-    Operations,
-    Schemas,
-}
-
-impl Section {
-    pub fn name(self) -> &'static str {
-        match self {
-            Section::Operations => "operations",
-            Section::Schemas => "schemas",
-        }
-    }
-}
-
-/// What changed, independent of the verdict.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    OperationAdded,
-    OperationRemoved,
-    OperationIdChanged,
-    DeprecatedChanged,
-    ParameterAdded,
-    ParameterRemoved,
-    RequestBodyAdded,
-    RequestBodyRemoved,
-    SuccessStatusChanged,
-    ResponseBodyAdded,
-    ResponseBodyRemoved,
-    ErrorResponseAdded,
-    ErrorResponseRemoved,
-    SchemaAdded,
-    SchemaRemoved,
-    FieldAdded,
-    FieldRemoved,
-    RequiredChanged,
-    TypeChanged,
-    EnumValueAdded,
-    EnumValueRemoved,
-    EnumIntroduced,
-    EnumDropped,
-    NullableChanged,
-}
-
-impl Kind {
-    /// Stable machine name (the `kind` of `--format json`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::OperationAdded => "operation_added",
-            Kind::OperationRemoved => "operation_removed",
-            Kind::OperationIdChanged => "operation_id_changed",
-            Kind::DeprecatedChanged => "deprecated_changed",
-            Kind::ParameterAdded => "parameter_added",
-            Kind::ParameterRemoved => "parameter_removed",
-            Kind::RequestBodyAdded => "request_body_added",
-            Kind::RequestBodyRemoved => "request_body_removed",
-            Kind::SuccessStatusChanged => "success_status_changed",
-            Kind::ResponseBodyAdded => "response_body_added",
-            Kind::ResponseBodyRemoved => "response_body_removed",
-            Kind::ErrorResponseAdded => "error_response_added",
-            Kind::ErrorResponseRemoved => "error_response_removed",
-            Kind::SchemaAdded => "schema_added",
-            Kind::SchemaRemoved => "schema_removed",
-            Kind::FieldAdded => "field_added",
-            Kind::FieldRemoved => "field_removed",
-            Kind::RequiredChanged => "required_changed",
-            Kind::TypeChanged => "type_changed",
-            Kind::EnumValueAdded => "enum_value_added",
-            Kind::EnumValueRemoved => "enum_value_removed",
-            Kind::EnumIntroduced => "enum_introduced",
-            Kind::EnumDropped => "enum_dropped",
-            Kind::NullableChanged => "nullable_changed",
-        }
-    }
-}
-
-/// One change, with its verdict.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Change {
-    pub section: Section,
-    /// `GET /portfolio/fills` for an operation, the component name for a
-    /// schema.
-    pub subject: String,
-    /// The operation's `operationId` (new side if it has one, else old).
-    pub operation_id: Option<String>,
-    /// Where inside the subject, e.g. `query ticker`, `request body.orders[]`,
-    /// `yes_price_dollars`; empty for the subject itself.
-    pub at: String,
-    pub kind: Kind,
-    /// The old and new value where that is meaningful: a type label, `true`,
-    /// a status code, an enum value, a field's `type, required`.
-    pub old: Option<String>,
-    pub new: Option<String>,
-    /// Where the changed schema is used.
-    pub usage: Usage,
-    pub rule: Rule,
-}
-
-impl Change {
-    pub fn breaking(&self) -> bool {
-        self.rule.breaking()
-    }
-}
-
-/// A side of the comparison, for the report's header.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Side {
-    /// File name, or `openapi/portfolio.yaml` for the vendored file.
-    pub source: String,
-    pub version: String,
-}
-
-/// The full comparison.
-#[derive(Clone, Debug)]
-pub struct Report {
-    pub old: Side,
-    pub new: Side,
-    pub changes: Vec<Change>,
-}
-
-impl Report {
-    pub fn breaking_count(&self) -> usize {
-        self.changes.iter().filter(|c| c.breaking()).count()
-    }
-}
-
-/// Slices both inputs with the importer and compares them.
+/// Slices both inputs with the importer and compares them. The new side is
+/// cut with `tolerances` as `spec import` would cut it (entries that do not
+/// apply become the report's warnings); the old side gets them too, silently,
+/// so that a base that is raw upstream compares like the vendored file.
 pub fn diff_inputs(
     old: &[u8],
     old_source: &str,
     new: &[u8],
     new_source: &str,
+    tolerances: &Tolerances,
 ) -> Result<Report, SpecError> {
-    let old_doc = sliced(old, old_source)?;
-    let new_doc = sliced(new, new_source)?;
+    let (old_doc, _) = sliced(old, old_source, tolerances, tolerance::Mode::Reapply)?;
+    let (new_doc, findings) = sliced(new, new_source, tolerances, tolerance::Mode::Lenient)?;
     let mut report = diff(&old_doc, &new_doc);
     report.old.source = old_source.to_owned();
     report.new.source = new_source.to_owned();
+    report.warnings = findings.iter().map(ToString::to_string).collect();
     Ok(report)
 }
 
-fn sliced(input: &[u8], source: &str) -> Result<Value, SpecError> {
-    let yaml = super::slice_document(input, source)?;
-    super::parse_document(yaml.as_bytes())
+fn sliced(
+    input: &[u8],
+    source: &str,
+    tolerances: &Tolerances,
+    mode: tolerance::Mode,
+) -> Result<(Value, Vec<tolerance::Finding>), SpecError> {
+    let imported = super::import_document_with(input, source, tolerances, mode)?;
+    Ok((
+        super::parse_document(imported.yaml.as_bytes())?,
+        imported.warnings,
+    ))
 }
 
 /// Compares two sliced documents (as the importer writes them).
@@ -234,6 +89,7 @@ pub fn diff(old: &Value, new: &Value) -> Report {
             version: model::version(new),
         },
         changes: differ.changes,
+        warnings: Vec::new(),
     }
 }
 
@@ -432,6 +288,13 @@ impl<'a> Differ<'a> {
                 );
             }
             (Some(was), Some(now)) => {
+                self.media_types(
+                    site,
+                    &at,
+                    &model::media_types(was.node),
+                    &model::media_types(now.node),
+                    Usage::REQUEST,
+                );
                 if was.required != now.required {
                     self.record(site, required_change(&at, was.required, Usage::REQUEST));
                 }
@@ -485,6 +348,13 @@ impl<'a> Differ<'a> {
                 continue;
             };
             let at = format!("{} response", was.status);
+            self.media_types(
+                site,
+                &at,
+                &was.media_types,
+                &now.media_types,
+                Usage::RESPONSE,
+            );
             match (was.schema, now.schema) {
                 (None, None) => {}
                 (Some(schema), None) => self.record(
@@ -570,10 +440,38 @@ impl<'a> Differ<'a> {
         }
     }
 
+    /// Media types of a body: losing `application/json` (the only one the
+    /// generated client sends and decodes) breaks; any other change does not.
+    fn media_types(&mut self, site: &Site, at: &str, was: &[String], now: &[String], usage: Usage) {
+        let json_lost =
+            was.iter().any(|m| m == model::JSON) && !now.iter().any(|m| m == model::JSON);
+        for media in was.iter().filter(|m| !now.contains(m)) {
+            let rule = if media == model::JSON && json_lost {
+                Rule::JsonMediaTypeRemoved
+            } else {
+                Rule::MediaTypeChanged
+            };
+            self.record(
+                site,
+                found(Kind::MediaTypeRemoved, rule, usage)
+                    .at(at.to_owned())
+                    .before(Some(media.clone())),
+            );
+        }
+        for media in now.iter().filter(|m| !was.contains(m)) {
+            self.record(
+                site,
+                found(Kind::MediaTypeAdded, Rule::MediaTypeChanged, usage)
+                    .at(at.to_owned())
+                    .after(Some(media.clone())),
+            );
+        }
+    }
+
     // ----- schemas ----------------------------------------------------
 
     fn schemas(&mut self) {
-        let usage = usages(self.old, self.new);
+        let usage = usage::usages(self.old, self.new);
         let old_schemas: BTreeMap<String, &'a Value> =
             model::schemas(self.old).into_iter().collect();
         let new_schemas: BTreeMap<String, &'a Value> =
@@ -623,9 +521,11 @@ impl<'a> Differ<'a> {
             // then only the enum and nullability can still matter.
             let (old_scalar, new_scalar) =
                 (model::scalar(self.old, old), model::scalar(self.new, new));
+            // Or both are the same JSON shape under another name (a renamed
+            // schema, an inline object given a name).
             let same_wire = match (old_scalar, new_scalar) {
                 (Some(o), Some(n)) => model::type_label(o) == model::type_label(n),
-                _ => false,
+                _ => shape::same_shape(self.old, old, self.new, new),
             };
             let rule = if same_wire {
                 Rule::TypeRenamed
@@ -647,6 +547,7 @@ impl<'a> Differ<'a> {
         }
         self.nullable(site, at, old, new, usage, required);
         self.enum_values(site, at, old, new, usage);
+        self.constraints(site, at, old, new, usage);
         if old.get("properties").is_some() || new.get("properties").is_some() {
             self.properties(site, at, old, new, usage);
         }
@@ -678,6 +579,26 @@ impl<'a> Differ<'a> {
                         );
                     }
                 }
+            }
+        }
+    }
+
+    /// `minimum`, `pattern` and the like, on the node or in a constraint-only
+    /// `allOf` member: reported for review, never breaking (the server
+    /// enforces them; the generated type is the same).
+    fn constraints(&mut self, site: &Site, at: &str, old: &Value, new: &Value, usage: Usage) {
+        let (was, now) = (model::constraints(old), model::constraints(new));
+        let keys: BTreeSet<&String> = was.keys().chain(now.keys()).collect();
+        for key in keys {
+            let (before, after) = (was.get(key), now.get(key));
+            if before != after {
+                self.record(
+                    site,
+                    found(Kind::ConstraintChanged, Rule::ConstraintChanged, usage)
+                        .at(at.to_owned())
+                        .before(before.cloned())
+                        .after(after.cloned()),
+                );
             }
         }
     }
@@ -931,86 +852,5 @@ fn join(at: &str, next: &str) -> String {
         format!("{at}{next}")
     } else {
         format!("{at}.{next}")
-    }
-}
-
-/// Where each named schema is used, in either document: a schema the old
-/// client sends is judged as a request schema even if the new document
-/// stopped sending it, and vice versa.
-fn usages(old: &Value, new: &Value) -> BTreeMap<String, Usage> {
-    let mut out: BTreeMap<String, Usage> = BTreeMap::new();
-    for doc in [old, new] {
-        for (name, usage) in usage_in(doc) {
-            let slot = out.entry(name).or_default();
-            *slot = slot.union(usage);
-        }
-    }
-    out
-}
-
-fn usage_in(doc: &Value) -> BTreeMap<String, Usage> {
-    let mut out: BTreeMap<String, Usage> = BTreeMap::new();
-    for operation in model::operations(doc) {
-        let mut request: Vec<&Value> = Vec::new();
-        for list in [
-            operation.item.get("parameters"),
-            operation.operation.get("parameters"),
-        ] {
-            request.extend(list);
-        }
-        request.extend(operation.operation.get("requestBody"));
-        let response: Vec<&Value> = operation.operation.get("responses").into_iter().collect();
-        for (nodes, usage) in [(request, Usage::REQUEST), (response, Usage::RESPONSE)] {
-            let mut seen = BTreeSet::new();
-            for node in nodes {
-                mark(doc, node, usage, &mut seen, &mut out);
-            }
-        }
-    }
-    out
-}
-
-/// Marks every schema reachable from `node` through `$ref`s with `usage`.
-/// `seen` holds the refs already followed for this usage (cycles end there).
-fn mark(
-    doc: &Value,
-    node: &Value,
-    usage: Usage,
-    seen: &mut BTreeSet<String>,
-    out: &mut BTreeMap<String, Usage>,
-) {
-    match node {
-        Value::Mapping(map) => {
-            for (key, child) in map {
-                if key.as_str() == Some("$ref") {
-                    let Some(reference) = child.as_str() else {
-                        continue;
-                    };
-                    if !seen.insert(reference.to_owned()) {
-                        continue;
-                    }
-                    let Some(tokens) = pointer::parse(reference) else {
-                        continue;
-                    };
-                    if let [components, section, name] = tokens.as_slice() {
-                        if components == "components" && section == "schemas" {
-                            let slot = out.entry(name.clone()).or_default();
-                            *slot = slot.union(usage);
-                        }
-                    }
-                    if let Some(target) = pointer::resolve(doc, &tokens) {
-                        mark(doc, target, usage, seen, out);
-                    }
-                } else {
-                    mark(doc, child, usage, seen, out);
-                }
-            }
-        }
-        Value::Sequence(items) => {
-            for item in items {
-                mark(doc, item, usage, seen, out);
-            }
-        }
-        _ => {}
     }
 }

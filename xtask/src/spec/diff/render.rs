@@ -41,6 +41,13 @@ pub fn describe(change: &Change) -> String {
         Kind::EnumIntroduced => format!("{at}now restricted to the enum `{new}`"),
         Kind::EnumDropped => format!("{at}no longer restricted to the enum `{old}`"),
         Kind::NullableChanged => format!("{at}nullable {old} → {new}"),
+        Kind::MediaTypeAdded => format!("{at}media type `{new}` added"),
+        Kind::MediaTypeRemoved => format!("{at}media type `{old}` removed"),
+        Kind::ConstraintChanged => format!(
+            "{at}constraint `{}` → `{}`",
+            if old.is_empty() { "none" } else { old },
+            if new.is_empty() { "none" } else { new }
+        ),
     }
 }
 
@@ -68,6 +75,9 @@ pub fn render_markdown(report: &Report) -> String {
         if report.changes.len() == 1 { "" } else { "s" },
         breaking
     ));
+    for warning in &report.warnings {
+        out.push_str(&format!("- **warning:** {warning}\n"));
+    }
     if !report.changes.is_empty() {
         out.push_str(
             "\n| section | removed | added | changed | breaking |\n|---|---:|---:|---:|---:|\n",
@@ -240,7 +250,8 @@ fn reason(change: &Change) -> String {
 /// The report as JSON. The shape is stable (`format_version` changes if it
 /// ever must): `old`/`new` sides, a summary, and one object per change with
 /// `section`, `subject`, `operation_id`, `at`, `kind`, `old`, `new`,
-/// `usage`, `breaking`, `rule`.
+/// `usage`, `breaking`, `rule`; and `warnings`, one string per tolerance
+/// that did not apply to the new side.
 pub fn to_json(report: &Report) -> serde_json::Value {
     let side = |s: &Side| json!({ "source": s.source, "version": s.version });
     let changes: Vec<serde_json::Value> = report
@@ -272,6 +283,7 @@ pub fn to_json(report: &Report) -> serde_json::Value {
         "format_version": 1,
         "old": side(&report.old),
         "new": side(&report.new),
+        "warnings": report.warnings,
         "summary": {
             "changes": report.changes.len(),
             "breaking": report.breaking_count(),
