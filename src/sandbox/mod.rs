@@ -69,6 +69,17 @@
 //! Unsigned, under `/_sandbox/` on the same port, and only answered for loopback
 //! peers. Bodies are JSON; answers are JSON (`{}` when there is nothing to say).
 //!
+//! Because it is unsigned, a web page the user visits could otherwise drive it through
+//! the browser (a cross-site form or `text/plain` POST, or DNS rebinding). So a request
+//! acts only when its `Host` header is `localhost`, `127.x.y.z` or `[::1]` (with or
+//! without a port), its `Origin` header, if any, is an `http`/`https` origin on such a
+//! host (`null` is refused), and, for `POST`/`PUT`/`PATCH` or any request with a body,
+//! its `Content-Type` is `application/json` (parameters such as `; charset=utf-8` are
+//! fine). Refusals are `403 forbidden_host`, `403 forbidden_origin` and
+//! `415 unsupported_media_type`, and change nothing. With curl:
+//! `curl -H 'Content-Type: application/json' -d '{"balance_cents":5000}'
+//! http://127.0.0.1:8787/_sandbox/balance`.
+//!
 //! | request | body |
 //! |---|---|
 //! | `POST /_sandbox/markets` | `{"ticker", "event_ticker", "tick_size"?: "0.01"}` |
@@ -433,10 +444,27 @@ impl Sandbox {
         &self.key_id
     }
 
-    /// The generated Ed25519 private key (PKCS#8 PEM), for programs outside this
+    /// The generated Ed25519 private key (PKCS#8 v1 PEM, `BEGIN PRIVATE KEY`, the form
+    /// OpenSSL, Python's `cryptography` and Node read), for programs outside this
     /// process. Keep it out of logs like any key; `Debug` never shows it.
     pub fn private_key_pem(&self) -> &str {
         &self.private_key_pem
+    }
+
+    /// Write [`Sandbox::private_key_pem`] to a new file at `path` that only the
+    /// current user can read (mode 0600 on Unix), for other programs to sign with.
+    /// Fails if the file already exists rather than overwrite something.
+    pub fn write_private_key_file(&self, path: &std::path::Path) -> std::io::Result<()> {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o600);
+        }
+        let mut file = options.open(path)?;
+        std::io::Write::write_all(&mut file, self.private_key_pem.as_bytes())?;
+        file.sync_all()
     }
 
     /// A client builder configured for this sandbox (environment, key id and key),

@@ -130,6 +130,9 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Respon
         if !loopback {
             return error_response(&err(403, "forbidden", "the admin API is loopback-only"));
         }
+        if let Err(refused) = admin_request_allowed(&parts.method, &parts.headers, &body) {
+            return error_response(&refused);
+        }
         return match admin(&shared, &parts.method, admin_path, &body) {
             Ok(value) => json_response(200, value),
             Err(e) => error_response(&e),
@@ -949,6 +952,95 @@ fn parse_amend(body: &Value) -> Res<AmendReq> {
         updated_client_order_id: optional_str(body, "updated_client_order_id")?,
         expiration_s: optional_int(body, "expiration_time")?,
     })
+}
+
+/// Whether a request to the unsigned admin API may act. A loopback peer is not enough:
+/// a web page the user visits can make the browser send requests to 127.0.0.1 (CSRF),
+/// or resolve its own name to 127.0.0.1 (DNS rebinding). Such requests carry the
+/// page's name in `Host` or `Origin`, or arrive as a "simple" cross-origin request
+/// (form or `text/plain` body), which a browser sends without asking first; a request
+/// with a JSON body is one it only sends after a CORS preflight the sandbox never
+/// approves. So: `Host` must name a loopback address, `Origin` (when sent) too, and a
+/// body must be declared `application/json`.
+fn admin_request_allowed(method: &Method, headers: &HeaderMap, body: &[u8]) -> Res<()> {
+    let header = |name: &str| headers.get(name).map(|v| v.to_str().unwrap_or("\u{fffd}"));
+    match header("host") {
+        Some(host) if is_loopback_authority(host) => {}
+        Some(host) => {
+            return Err(err(
+                403,
+                "forbidden_host",
+                format!(
+                    "the admin API answers only Host localhost or a loopback address, not {host:?}"
+                ),
+            ))
+        }
+        None => {
+            return Err(err(
+                403,
+                "forbidden_host",
+                "the admin API needs a Host header naming localhost or a loopback address",
+            ))
+        }
+    }
+    if let Some(origin) = header("origin") {
+        let authority = origin
+            .strip_prefix("http://")
+            .or_else(|| origin.strip_prefix("https://"));
+        if !authority.is_some_and(|a| !a.contains('/') && is_loopback_authority(a)) {
+            return Err(err(
+                403,
+                "forbidden_origin",
+                format!("the admin API refuses requests from Origin {origin:?}; only loopback origins may call it"),
+            ));
+        }
+    }
+    let carries_body = !body.is_empty()
+        || !matches!(
+            *method,
+            Method::GET | Method::HEAD | Method::DELETE | Method::OPTIONS
+        );
+    if carries_body {
+        let content_type = header("content-type").unwrap_or("");
+        let media_type = content_type.split(';').next().unwrap_or("").trim();
+        if !media_type.eq_ignore_ascii_case("application/json") {
+            return Err(err(
+                415,
+                "unsupported_media_type",
+                format!("admin API bodies must be sent as Content-Type: application/json, not {content_type:?}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `localhost`, `127.x.y.z` or `[::1]`, each with or without `:port`.
+fn is_loopback_authority(authority: &str) -> bool {
+    let host = if let Some(rest) = authority.strip_prefix('[') {
+        // [v6] or [v6]:port
+        match rest.split_once(']') {
+            Some((v6, tail)) if tail.is_empty() || valid_port(tail.strip_prefix(':')) => {
+                return v6
+                    .parse::<std::net::Ipv6Addr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            }
+            _ => return false,
+        }
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) if valid_port(Some(port)) => host,
+            Some(_) => return false,
+            None => authority,
+        }
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn valid_port(port: Option<&str>) -> bool {
+    port.is_some_and(|p| !p.is_empty() && p.parse::<u16>().is_ok())
 }
 
 /// The unsigned admin API under `/_sandbox`.
