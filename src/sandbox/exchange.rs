@@ -343,6 +343,11 @@ fn not_found(code: &'static str, message: impl Into<String>) -> SandboxError {
     SandboxError::new(404, code, message)
 }
 
+/// The same refusal as a `400`, for operations whose spec lists no `404`.
+fn as_bad_request(e: SandboxError) -> SandboxError {
+    SandboxError::new(400, e.code, e.message)
+}
+
 /// price × count, exact (tick sizes are multiples of 100 micro-dollars).
 fn notional(count: i64, price: i64) -> i64 {
     ((count as i128 * price as i128) / 100) as i64
@@ -768,6 +773,12 @@ impl Exchange {
     /// Place a user order.
     pub(crate) fn create_order(&mut self, req: &NewOrderReq, now: i64) -> Res<Placed> {
         self.expire(now);
+        // CreateOrderV2 lists no 404: an order naming an unknown market or order
+        // group is a bad request.
+        self.market(&req.ticker).map_err(as_bad_request)?;
+        if let Some(group) = &req.order_group_id {
+            self.group_index(group).map_err(as_bad_request)?;
+        }
         self.check_market_open(&req.ticker)?;
         self.check_price(&req.ticker, req.price)?;
         check_count(req.count)?;
@@ -1167,7 +1178,9 @@ impl Exchange {
     fn resting_user_order(&self, order_id: &str) -> Res<usize> {
         let idx = self.user_order_idx(order_id)?;
         if self.orders[idx].status != Status::Resting {
-            return Err(bad(
+            // 404: the one refusal status every operation on a resting order lists
+            // (cancel lists no 400); the code says why.
+            return Err(not_found(
                 "order_not_resting",
                 format!("order {order_id} is no longer resting"),
             ));
@@ -1279,8 +1292,8 @@ impl Exchange {
             if self.orders.iter().any(|o| {
                 o.owner == Owner::User && &o.client_order_id == updated && o.id != order.id
             }) {
-                return Err(SandboxError::new(
-                    409,
+                // AmendOrderV2 lists no 409.
+                return Err(bad(
                     "duplicate_client_order_id",
                     format!("an order with client_order_id {updated:?} already exists"),
                 ));
@@ -1727,16 +1740,22 @@ impl Exchange {
         ))
     }
 
-    pub(crate) fn balance(&mut self, now: i64) -> types::GetBalanceResponse {
+    /// The balance of the primary account, or (`primary` false) of another
+    /// subaccount, which the sandbox keeps empty.
+    pub(crate) fn balance(&mut self, primary: bool, now: i64) -> types::GetBalanceResponse {
         self.expire(now);
-        let exposure: i64 = self.positions.values().map(|p| p.basis).sum();
+        let (cash, exposure) = if primary {
+            (self.balance, self.positions.values().map(|p| p.basis).sum())
+        } else {
+            (0, 0)
+        };
         types::GetBalanceResponse {
-            balance: cents_down(self.balance),
+            balance: cents_down(cash),
             balance_breakdown: vec![types::IndexedBalance {
-                balance: dollars(self.balance),
+                balance: dollars(cash),
                 exchange_index: types::ExchangeIndex(0),
             }],
-            balance_dollars: dollars(self.balance),
+            balance_dollars: dollars(cash),
             portfolio_value: cents_down(exposure),
             updated_ts: now / 1000,
         }
@@ -2223,7 +2242,7 @@ mod tests {
         o.count = C;
         o.ticker = "NOPE".into();
         let err = ex.create_order(&o, 0).unwrap_err();
-        assert_eq!((err.status(), err.code()), (404, "market_not_found"));
+        assert_eq!((err.status(), err.code()), (400, "market_not_found"));
         let mut o = order(Side::Bid, 40, 1);
         o.client_order_id = Some("same".into());
         ex.create_order(&o, 0).unwrap();

@@ -35,19 +35,25 @@
 //!   are documented below under *Exchange rules*.
 //! * **Every `/portfolio` operation the facade exposes**; the spec's other
 //!   `/portfolio` operations answer `501` with code `not_implemented`.
-//! * **Kalshi-shaped errors** `{"code", "message", "details"}`:
+//! * **Kalshi-shaped errors** `{"code", "message", "details"}`, each with a status the
+//!   vendored spec lists for the operation (the only exceptions: `501` for the
+//!   operations the sandbox does not implement, and faults you inject):
 //!   * `400`: `invalid_price` (not a decimal string, outside (0, 1), off the tick),
 //!     `invalid_count`, `invalid_side`, `invalid_time_in_force`,
 //!     `invalid_expiration_time`, `invalid_client_order_id`, `invalid_order` (a
 //!     combination the exchange refuses, e.g. `post_only` without
 //!     `good_till_canceled`), `invalid_parameters`, `invalid_json`, `invalid_limit`,
 //!     `invalid_cursor`, `invalid_contracts_limit`, `insufficient_balance`,
-//!     `post_only_cross`, `reduce_only_no_position`, `order_not_resting`,
-//!     `order_group_triggered`, `market_closed`;
+//!     `post_only_cross`, `reduce_only_no_position`, `order_group_triggered`,
+//!     `market_closed`; on create, `market_not_found` and `order_group_not_found`
+//!     (create lists no 404); on amend, `duplicate_client_order_id` (amend lists no
+//!     409);
 //!   * `401`: `missing_auth_headers`, `invalid_timestamp`, `stale_timestamp`,
 //!     `unknown_api_key`, `invalid_signature`;
-//!   * `404`: `market_not_found`, `order_not_found`, `order_group_not_found`,
-//!     `not_found`; `409`: `duplicate_client_order_id`; `501`: `not_implemented`;
+//!   * `404`: `order_not_found`, `order_group_not_found`, `not_found`, and
+//!     `order_not_resting` (cancel, amend, decrease or queue position of an order
+//!     that is no longer resting: cancel lists no 400);
+//!   * `409`: `duplicate_client_order_id` on create; `501`: `not_implemented`;
 //!   * injected: `429 too_many_requests`, `5xx internal_server_error`.
 //! * **Pagination** of fills, orders, settlements and positions with opaque cursors
 //!   (empty on the last page), `limit` 1–1000 (default 100).
@@ -56,9 +62,15 @@
 //!   response byte.
 //! * **A request journal** ([`Sandbox::journal`]) with the auth headers' secret values
 //!   redacted.
-//! * **One account, one shard.** Only subaccount 0 exists (another is `400
-//!   invalid_parameters`) and everything is on exchange index 0 (lists filtered to
-//!   another index are empty). Create and amend answers report `average_fill_price`
+//! * **One account, one shard.** Everything is in subaccount 0 on exchange index 0.
+//!   Another subaccount is an empty account: its lists are empty, its balance is
+//!   zero, cancel-all cancels nothing, an order or group named in it is `404`, and
+//!   creating an order or group in it is `400 invalid_parameters`. A `subaccount`
+//!   that is not a non-negative integer is `400 invalid_parameters` where the
+//!   operation lists 400, and otherwise names an empty account too (get balance,
+//!   cancel, cancel-all, get/delete/reset/trigger order group). Operations whose spec
+//!   declares no `subaccount` parameter (get order, queue position, total resting
+//!   value) ignore it. Lists filtered to another exchange index are empty. Create and amend answers report `average_fill_price`
 //!   as the average YES price of the order's fills and `average_fee_paid` per
 //!   contract. An amend answer, as Kalshi documents, counts only the fills the amend
 //!   caused, and carries `fill_count` and `remaining_count` only when it filled or

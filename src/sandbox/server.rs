@@ -403,31 +403,85 @@ fn route(
     let now = now_ms();
     let ok = |value: Value| Ok(json_response(200, value));
     let created = |value: Value| Ok(json_response(201, value));
-    check_subaccount(params.get("subaccount").map(String::as_str))?;
-    // Everything lives on exchange shard 0: a list filtered to another shard is empty.
+    // Everything lives on exchange shard 0 of subaccount 0: a list filtered to another
+    // shard, or of another subaccount, is empty.
     let other_shard = params
         .get("exchange_index")
         .is_some_and(|index| !index.is_empty() && index != "0");
-    if other_shard && method == Method::GET {
-        match segments.as_slice() {
-            ["portfolio", "fills"] => return ok(json!({ "fills": [], "cursor": "" })),
-            ["portfolio", "orders"] => return ok(json!({ "orders": [], "cursor": "" })),
+    if method == Method::GET {
+        let empty = match segments.as_slice() {
+            ["portfolio", "fills"] => Some(json!({ "fills": [], "cursor": "" })),
+            ["portfolio", "orders"] => Some(json!({ "orders": [], "cursor": "" })),
             ["portfolio", "positions"] => {
-                return ok(json!({ "market_positions": [], "event_positions": [], "cursor": "" }))
+                Some(json!({ "market_positions": [], "event_positions": [], "cursor": "" }))
             }
-            _ => {}
+            ["portfolio", "settlements"] => Some(json!({ "settlements": [], "cursor": "" })),
+            ["portfolio", "order_groups"] => Some(json!({ "order_groups": [] })),
+            ["portfolio", "orders", "queue_positions"] => Some(json!({ "queue_positions": [] })),
+            _ => None,
+        };
+        if let Some(empty) = empty {
+            let shard_filtered = other_shard
+                && matches!(
+                    segments.as_slice(),
+                    ["portfolio", "fills" | "orders" | "positions"]
+                );
+            // These operations list 400: a malformed subaccount is refused.
+            if shard_filtered || account(params)? == Account::Other {
+                return ok(empty);
+            }
+        }
+    }
+    // Operations that name one order or group of an account: in another subaccount
+    // there is none (404, which each of them lists; a malformed subaccount is 400 only
+    // where the operation lists 400).
+    let missing_in_other_account = match (method.as_str(), segments.as_slice()) {
+        ("DELETE", ["portfolio", "events", "orders", id]) if *id != "batched" => {
+            Some((false, "order_not_found"))
+        }
+        ("POST", ["portfolio", "events", "orders", _, "amend" | "decrease"]) => {
+            Some((true, "order_not_found"))
+        }
+        ("GET" | "DELETE", ["portfolio", "order_groups", _])
+        | ("PUT", ["portfolio", "order_groups", _, "reset" | "trigger"]) => {
+            Some((false, "order_group_not_found"))
+        }
+        ("PUT", ["portfolio", "order_groups", _, "limit"]) => Some((true, "order_group_not_found")),
+        _ => None,
+    };
+    if let Some((lists_400, code)) = missing_in_other_account {
+        let named = match account(params) {
+            Err(malformed) if lists_400 => return Err(malformed),
+            Err(_) => Account::Other,
+            Ok(named) => named,
+        };
+        if named == Account::Other {
+            return Err(err(
+                404,
+                code,
+                "the sandbox holds only subaccount 0; other subaccounts are empty",
+            ));
         }
     }
     let mut exchange = lock(&shared.exchange);
     match (method.as_str(), segments.as_slice()) {
-        ("GET", ["portfolio", "balance"]) => ok(to_json(&exchange.balance(now))),
+        ("GET", ["portfolio", "balance"]) => {
+            // GetBalance lists no 400: any subaccount other than 0 (even a malformed
+            // one) is an empty account.
+            let primary = account(params).is_ok_and(|a| a == Account::Primary);
+            ok(to_json(&exchange.balance(primary, now)))
+        }
         ("POST", ["portfolio", "events", "orders"]) => {
             let request = parse_new_order(&parse_body(body)?)?;
             let placed = exchange.create_order(&request, now)?;
             created(to_json(&create_response(&placed, now)))
         }
         ("DELETE", ["portfolio", "events", "orders"]) => {
-            exchange.cancel_all(now);
+            // CancelAllOrders lists no 400: another (or a malformed) subaccount has
+            // nothing to cancel.
+            if account(params).is_ok_and(|a| a == Account::Primary) {
+                exchange.cancel_all(now);
+            }
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         ("POST", ["portfolio", "events", "orders", "batched"]) => {
@@ -558,6 +612,7 @@ fn route(
         }
         ("POST", ["portfolio", "order_groups", "create"]) => {
             let body = parse_body(body)?;
+            check_subaccount(body.get("subaccount").map(|v| v.to_string()).as_deref())?;
             let limit = contracts_limit(&body)?;
             let id = exchange.create_group(limit)?;
             created(to_json(&crate::types::CreateOrderGroupResponse {
@@ -687,6 +742,31 @@ fn error_object(e: &SandboxError) -> crate::types::ErrorResponse {
         code: Some(e.code().to_string()),
         details: Some(String::new()),
         message: Some(e.message().to_string()),
+    }
+}
+
+/// Which account a request's `subaccount` query parameter names. The sandbox holds
+/// only the primary account (0); any other number is an account with nothing in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Account {
+    Primary,
+    Other,
+}
+
+/// The account `subaccount` names (absent or empty: the primary one); a value that is
+/// not a non-negative integer is `400 invalid_parameters`.
+fn account(params: &HashMap<String, String>) -> Res<Account> {
+    match params.get("subaccount").map(String::as_str) {
+        None | Some("") => Ok(Account::Primary),
+        Some(text) => match text.parse::<u64>() {
+            Ok(0) => Ok(Account::Primary),
+            Ok(_) => Ok(Account::Other),
+            Err(_) => Err(err(
+                400,
+                "invalid_parameters",
+                format!("subaccount {text:?} is not a non-negative integer"),
+            )),
+        },
     }
 }
 
