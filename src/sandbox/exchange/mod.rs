@@ -10,7 +10,7 @@
 //! * [`account`]: balance, positions, fees and settlements;
 //! * [`groups`]: order groups and their rolling contract limit;
 //! * [`reads`]: what the list and get operations select, their filters and cursors;
-//! * [`wire`]: the conversion of the records here to the spec's wire types.
+//! * [`wire`](mod@wire): the conversion of the records here to the spec's wire types.
 //!
 //! This file holds the records themselves, markets, and the checks every write shares.
 //!

@@ -1,7 +1,7 @@
 //! What the read operations select: the user's orders, fills, settlements, positions,
 //! queue positions, balance and order groups, with their filters and opaque cursors
 //! (base64 of `kind:key`; a page's cursor is empty when no more follow). The shapes
-//! they answer with are built in [`super::wire`].
+//! they answer with are built in [`super::wire`](mod@super::wire).
 
 use std::collections::BTreeMap;
 

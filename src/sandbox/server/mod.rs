@@ -380,19 +380,16 @@ fn route(
         body,
         now: now_ms(),
     };
-    let mut exchange: std::sync::MutexGuard<'_, Exchange> = lock(&shared.exchange);
-    let answer = match orders::route(&mut exchange, &call) {
-        Some(answer) => answer,
-        None => match order_groups::route(&mut exchange, &call) {
-            Some(answer) => answer,
-            None => portfolio::route(&mut exchange, &call).unwrap_or_else(|| {
-                Err(err(
-                    404,
-                    "not_found",
-                    format!("no route for {method} {API_PREFIX}{path}"),
-                ))
-            }),
-        },
-    };
-    answer
+    let mut guard = lock(&shared.exchange);
+    let exchange: &mut Exchange = &mut guard;
+    orders::route(exchange, &call)
+        .or_else(|| order_groups::route(exchange, &call))
+        .or_else(|| portfolio::route(exchange, &call))
+        .unwrap_or_else(|| {
+            Err(err(
+                404,
+                "not_found",
+                format!("no route for {method} {API_PREFIX}{path}"),
+            ))
+        })
 }
