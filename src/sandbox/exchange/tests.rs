@@ -382,3 +382,28 @@ fn pagination_cursors_are_stable() {
         "invalid_cursor"
     );
 }
+
+#[test]
+fn wire_drops_names_the_type_lacks_and_refuses_a_missing_required_field() {
+    let group: types::OrderGroup = wire(
+        types::builder::OrderGroup::default()
+            .id("g-1".to_string())
+            .is_auto_cancel_enabled(true),
+        serde_json::json!({ "a_field_kalshi_removed": 1, "contracts_limit_fp": null }),
+    )
+    .unwrap();
+    assert_eq!(
+        (group.id.as_str(), group.is_auto_cancel_enabled),
+        ("g-1", true)
+    );
+    let serialized = serde_json::to_value(&group).unwrap();
+    assert!(serialized.get("a_field_kalshi_removed").is_none());
+    // `id` is required and unset: a 500 naming it, not a panic.
+    let err = wire::<types::OrderGroup, _>(
+        types::builder::OrderGroup::default().is_auto_cancel_enabled(true),
+        serde_json::json!({}),
+    )
+    .unwrap_err();
+    assert_eq!((err.status(), err.code()), (500, "internal_error"));
+    assert!(err.message().contains("id"), "{}", err.message());
+}
