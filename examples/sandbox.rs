@@ -10,7 +10,8 @@
 //! market with liquidity on both sides, and runs until stdin closes (Ctrl-D) or the
 //! process is interrupted (Ctrl-C). The key file is removed on a clean exit (Ctrl-D).
 //! Drive it further through the unsigned admin API under `/_sandbox/` (see the
-//! `kalshi_portfolio::sandbox` docs).
+//! `kalshi_portfolio::sandbox` docs): send JSON bodies with `Content-Type:
+//! application/json` to `127.0.0.1` or `localhost`; anything else is refused.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -79,7 +80,7 @@ fn run(port: u16) -> Result<(), Box<dyn std::error::Error>> {
     );
     println!("Admin API (unsigned, loopback only), e.g.:");
     println!(
-        "  curl -X POST http://{}/_sandbox/settle -d '{{\"ticker\":\"{TICKER}\",\"result\":\"yes\"}}'",
+        "  curl -X POST http://{}/_sandbox/settle -H 'Content-Type: application/json' -d '{{\"ticker\":\"{TICKER}\",\"result\":\"yes\"}}'",
         sandbox.addr()
     );
     println!();
@@ -96,17 +97,10 @@ fn run(port: u16) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Write the private key to a file only this user can read.
+/// Write the private key (PKCS#8 v1 PEM, readable by openssl, Python and Node) to a
+/// file only this user can read.
 fn write_key(sandbox: &Sandbox) -> std::io::Result<PathBuf> {
     let path = std::env::temp_dir().join(format!("{}.pem", sandbox.key_id()));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&path)?;
-    std::io::Write::write_all(&mut file, sandbox.private_key_pem().as_bytes())?;
+    sandbox.write_private_key_file(&path)?;
     Ok(path)
 }

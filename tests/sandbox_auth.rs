@@ -637,3 +637,76 @@ fn sandbox_handles_can_be_shared_across_threads() {
     assert_send_sync::<kalshi_portfolio::sandbox::JournalEntry>();
     assert_send_sync::<kalshi_portfolio::sandbox::SandboxError>();
 }
+
+/// The key file handed to other programs is PKCS#8 v1 (`BEGIN PRIVATE KEY`, version 0,
+/// no attached public key): our own signer loads it and signs requests the sandbox
+/// accepts, and OpenSSL, when installed, reads it.
+#[test]
+fn the_written_key_file_is_pkcs8_v1_that_signers_and_openssl_read() {
+    let sandbox = Sandbox::start().unwrap();
+    let dir = std::env::temp_dir().join(format!("kalshi-sandbox-key-{}", uuid_like()));
+    std::fs::create_dir(&dir).unwrap();
+    let path = dir.join("key.pem");
+    sandbox.write_private_key_file(&path).unwrap();
+    // Never overwrites.
+    assert!(sandbox.write_private_key_file(&path).is_err());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "the key file is readable by others: {mode:o}"
+        );
+    }
+    let pem = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        pem.starts_with("-----BEGIN PRIVATE KEY-----\n"),
+        "{}",
+        &pem[..30]
+    );
+    let der = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        pem.lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect::<String>(),
+    )
+    .unwrap();
+    // SEQUENCE { INTEGER 0, ... } of 48 bytes: version 0, seed only.
+    assert_eq!(der.len(), 48);
+    assert_eq!(der[..5], [0x30, 0x2e, 0x02, 0x01, 0x00]);
+
+    let client = Client::builder()
+        .environment(Environment::Custom(sandbox.base_url()))
+        .api_key_id(sandbox.key_id())
+        .private_key_file(&path)
+        .build()
+        .unwrap();
+    assert!(client.get_balance().is_ok());
+
+    match std::process::Command::new("openssl")
+        .args(["pkey", "-noout", "-in"])
+        .arg(&path)
+        .output()
+    {
+        Ok(output) => assert!(
+            output.status.success(),
+            "openssl pkey refused the key file: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ),
+        Err(e) => println!("skipping the openssl check: cannot run openssl ({e})"),
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn uuid_like() -> String {
+    format!(
+        "{}-{}",
+        std::process::id(),
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    )
+}

@@ -130,7 +130,7 @@ fn order_lifecycle_with_partial_fills() {
     let err = client.cancel_order(&placed.order_id).unwrap_err();
     assert_eq!(
         (err.status(), err.code()),
-        (Some(400), Some("order_not_resting"))
+        (Some(404), Some("order_not_resting"))
     );
 
     client.cancel_all_orders().unwrap();
@@ -415,7 +415,7 @@ fn validation_errors_are_kalshi_shaped() {
         .unwrap_err();
     assert_eq!(
         (err.status(), err.code()),
-        (Some(404), Some("market_not_found"))
+        (Some(400), Some("market_not_found"))
     );
 
     sandbox

@@ -153,15 +153,41 @@ pub(crate) fn to_pem(label: &str, der: &[u8]) -> String {
     pem
 }
 
-/// A fresh Ed25519 key pair: (PKCS#8 private key PEM, public key).
+/// The DER of a PKCS#8 v1 (RFC 5208) Ed25519 private key, up to the 32-byte seed:
+/// `SEQUENCE { INTEGER 0, SEQUENCE { OID 1.3.101.112 }, OCTET STRING { OCTET STRING
+/// seed } }` (RFC 8410 §7).
+const ED25519_PKCS8_V1_PREFIX: [u8; 16] = [
+    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+];
+
+/// A fresh Ed25519 key pair: (PKCS#8 v1 private key PEM, public key).
+///
+/// ring generates PKCS#8 v2 (RFC 5958, the public key attached), which OpenSSL 3.0's
+/// `openssl pkey`, Python's `cryptography` and Node 20 refuse; the key is handed to
+/// such programs (the `sandbox` example writes it to a file), so it is re-encoded as
+/// v1, the form `openssl genpkey -algorithm ed25519` writes: the same 16-byte prefix
+/// and the seed, which is what v2 carries at the same offset.
 pub(crate) fn generate_ed25519() -> Result<(String, PublicKey), SandboxError> {
     use crate::crypto::backend::signature::KeyPair as _;
     let failed = || SandboxError::new(500, "key_generation_failed", "could not generate a key");
     let rng = crate::crypto::backend::rand::SystemRandom::new();
-    let pkcs8 = signature::Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| failed())?;
-    let pair = signature::Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| failed())?;
+    let v2 = signature::Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| failed())?;
+    let v2 = v2.as_ref();
+    // v2 is the v1 layout with version 1 and lengths grown for the attached key.
+    let seed = v2
+        .get(ED25519_PKCS8_V1_PREFIX.len()..ED25519_PKCS8_V1_PREFIX.len() + 32)
+        .filter(|_| v2.get(12..16) == Some(&ED25519_PKCS8_V1_PREFIX[12..16]))
+        .ok_or_else(failed)?;
+    let mut v1 = ED25519_PKCS8_V1_PREFIX.to_vec();
+    v1.extend_from_slice(seed);
+    let pair = signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(&v1).map_err(|_| failed())?;
+    // The re-encoded key must be the one ring generated.
+    let check = signature::Ed25519KeyPair::from_pkcs8(v2).map_err(|_| failed())?;
+    if pair.public_key().as_ref() != check.public_key().as_ref() {
+        return Err(failed());
+    }
     let public = PublicKey::Ed25519(pair.public_key().as_ref().to_vec());
-    Ok((to_pem("PRIVATE KEY", pkcs8.as_ref()), public))
+    Ok((to_pem("PRIVATE KEY", &v1), public))
 }
 
 #[cfg(test)]
@@ -175,6 +201,18 @@ mod tests {
         let signature = key.sign(b"hello").unwrap();
         assert!(public.verify(b"hello", &signature));
         assert!(!public.verify(b"hellO", &signature));
+    }
+
+    #[test]
+    fn generated_key_is_pkcs8_v1_without_the_public_key() {
+        let (pem, _) = generate_ed25519().unwrap();
+        assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"));
+        let (label, der) = pem_block(&pem).unwrap();
+        assert_eq!(label, "PRIVATE KEY");
+        assert_eq!(der.len(), 48);
+        assert_eq!(der[..16], ED25519_PKCS8_V1_PREFIX);
+        // version INTEGER 0
+        assert_eq!(der[2..5], [0x02, 0x01, 0x00]);
     }
 
     #[test]

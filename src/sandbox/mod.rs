@@ -35,19 +35,25 @@
 //!   are documented below under *Exchange rules*.
 //! * **Every `/portfolio` operation the facade exposes**; the spec's other
 //!   `/portfolio` operations answer `501` with code `not_implemented`.
-//! * **Kalshi-shaped errors** `{"code", "message", "details"}`:
+//! * **Kalshi-shaped errors** `{"code", "message", "details"}`, each with a status the
+//!   vendored spec lists for the operation (the only exceptions: `501` for the
+//!   operations the sandbox does not implement, and faults you inject):
 //!   * `400`: `invalid_price` (not a decimal string, outside (0, 1), off the tick),
 //!     `invalid_count`, `invalid_side`, `invalid_time_in_force`,
 //!     `invalid_expiration_time`, `invalid_client_order_id`, `invalid_order` (a
 //!     combination the exchange refuses, e.g. `post_only` without
 //!     `good_till_canceled`), `invalid_parameters`, `invalid_json`, `invalid_limit`,
 //!     `invalid_cursor`, `invalid_contracts_limit`, `insufficient_balance`,
-//!     `post_only_cross`, `reduce_only_no_position`, `order_not_resting`,
-//!     `order_group_triggered`, `market_closed`;
+//!     `post_only_cross`, `reduce_only_no_position`, `order_group_triggered`,
+//!     `market_closed`; on create, `market_not_found` and `order_group_not_found`
+//!     (create lists no 404); on amend, `duplicate_client_order_id` (amend lists no
+//!     409);
 //!   * `401`: `missing_auth_headers`, `invalid_timestamp`, `stale_timestamp`,
 //!     `unknown_api_key`, `invalid_signature`;
-//!   * `404`: `market_not_found`, `order_not_found`, `order_group_not_found`,
-//!     `not_found`; `409`: `duplicate_client_order_id`; `501`: `not_implemented`;
+//!   * `404`: `order_not_found`, `order_group_not_found`, `not_found`, and
+//!     `order_not_resting` (cancel, amend, decrease or queue position of an order
+//!     that is no longer resting: cancel lists no 400);
+//!   * `409`: `duplicate_client_order_id` on create; `501`: `not_implemented`;
 //!   * injected: `429 too_many_requests`, `5xx internal_server_error`.
 //! * **Pagination** of fills, orders, settlements and positions with opaque cursors
 //!   (empty on the last page), `limit` 1–1000 (default 100).
@@ -56,9 +62,15 @@
 //!   response byte.
 //! * **A request journal** ([`Sandbox::journal`]) with the auth headers' secret values
 //!   redacted.
-//! * **One account, one shard.** Only subaccount 0 exists (another is `400
-//!   invalid_parameters`) and everything is on exchange index 0 (lists filtered to
-//!   another index are empty). Create and amend answers report `average_fill_price`
+//! * **One account, one shard.** Everything is in subaccount 0 on exchange index 0.
+//!   Another subaccount is an empty account: its lists are empty, its balance is
+//!   zero, cancel-all cancels nothing, an order or group named in it is `404`, and
+//!   creating an order or group in it is `400 invalid_parameters`. A `subaccount`
+//!   that is not a non-negative integer is `400 invalid_parameters` where the
+//!   operation lists 400, and otherwise names an empty account too (get balance,
+//!   cancel, cancel-all, get/delete/reset/trigger order group). Operations whose spec
+//!   declares no `subaccount` parameter (get order, queue position, total resting
+//!   value) ignore it. Lists filtered to another exchange index are empty. Create and amend answers report `average_fill_price`
 //!   as the average YES price of the order's fills and `average_fee_paid` per
 //!   contract. An amend answer, as Kalshi documents, counts only the fills the amend
 //!   caused, and carries `fill_count` and `remaining_count` only when it filled or
@@ -68,6 +80,17 @@
 //!
 //! Unsigned, under `/_sandbox/` on the same port, and only answered for loopback
 //! peers. Bodies are JSON; answers are JSON (`{}` when there is nothing to say).
+//!
+//! Because it is unsigned, a web page the user visits could otherwise drive it through
+//! the browser (a cross-site form or `text/plain` POST, or DNS rebinding). So a request
+//! acts only when its `Host` header is `localhost`, `127.x.y.z` or `[::1]` (with or
+//! without a port), its `Origin` header, if any, is an `http`/`https` origin on such a
+//! host (`null` is refused), and, for `POST`/`PUT`/`PATCH` or any request with a body,
+//! its `Content-Type` is `application/json` (parameters such as `; charset=utf-8` are
+//! fine). Refusals are `403 forbidden_host`, `403 forbidden_origin` and
+//! `415 unsupported_media_type`, and change nothing. With curl:
+//! `curl -H 'Content-Type: application/json' -d '{"balance_cents":5000}'
+//! http://127.0.0.1:8787/_sandbox/balance`.
 //!
 //! | request | body |
 //! |---|---|
@@ -433,10 +456,27 @@ impl Sandbox {
         &self.key_id
     }
 
-    /// The generated Ed25519 private key (PKCS#8 PEM), for programs outside this
+    /// The generated Ed25519 private key (PKCS#8 v1 PEM, `BEGIN PRIVATE KEY`, the form
+    /// OpenSSL, Python's `cryptography` and Node read), for programs outside this
     /// process. Keep it out of logs like any key; `Debug` never shows it.
     pub fn private_key_pem(&self) -> &str {
         &self.private_key_pem
+    }
+
+    /// Write [`Sandbox::private_key_pem`] to a new file at `path` that only the
+    /// current user can read (mode 0600 on Unix), for other programs to sign with.
+    /// Fails if the file already exists rather than overwrite something.
+    pub fn write_private_key_file(&self, path: &std::path::Path) -> std::io::Result<()> {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o600);
+        }
+        let mut file = options.open(path)?;
+        std::io::Write::write_all(&mut file, self.private_key_pem.as_bytes())?;
+        file.sync_all()
     }
 
     /// A client builder configured for this sandbox (environment, key id and key),
