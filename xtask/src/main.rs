@@ -11,7 +11,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use xtask::spec::{self, check, diff, generate, surface};
+use xtask::spec::{self, check, diff, generate, rehearse, surface};
 
 const USAGE: &str = "\
 usage:
@@ -65,6 +65,7 @@ enum Command {
         dir: Option<PathBuf>,
     },
     SpecSurface,
+    SpecRehearse(rehearse::Options),
 }
 
 /// The arguments after the subcommand, split into options and positionals.
@@ -150,6 +151,9 @@ fn parse_args(args: Vec<OsString>) -> Result<Command, String> {
         Some("spec") => {
             let sub = args.next();
             let sub = sub.as_ref().and_then(|a| a.to_str());
+            if sub == Some("rehearse") {
+                return Ok(rehearse::parse_args(args)?.map_or(Command::Help, Command::SpecRehearse));
+            }
             let parsed = match sub {
                 Some("import") => split(args, &["--out"], &[])?,
                 Some("diff") => split(args, &["--base", "--format"], &["--fail-on-breaking"])?,
@@ -217,13 +221,13 @@ fn main() -> ExitCode {
     let command = match parse_args(std::env::args_os().skip(1).collect()) {
         Ok(command) => command,
         Err(message) => {
-            eprintln!("error: {message}\n\n{USAGE}");
+            eprintln!("error: {message}\n\n{USAGE}\n{}", rehearse::USAGE);
             return ExitCode::from(2);
         }
     };
     match command {
         Command::Help => {
-            println!("{USAGE}");
+            println!("{USAGE}\n{}", rehearse::USAGE);
             ExitCode::SUCCESS
         }
         Command::SpecImport { input, out } => run_import(input, out),
@@ -274,6 +278,7 @@ fn main() -> ExitCode {
                 Err(error) => fail(&error),
             }
         }
+        Command::SpecRehearse(options) => rehearse::run(&options),
         Command::SpecSurface => match surface::render(&spec::workspace_root()) {
             Ok(text) => write_stdout(&text),
             Err(error) => fail(&error),
