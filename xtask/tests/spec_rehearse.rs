@@ -358,4 +358,11 @@ fn first_error_quotes_the_compiler() {
     assert_eq!(lines.len(), 3, "{lines:?}");
     assert!(lines[0].contains("missing field `rehearsal_added`"));
     assert!(lines[1].contains("exchange.rs:1451"));
+    assert_eq!(
+        rehearse::scratch::error_summary(output),
+        [
+            "error[E0063]: missing field `rehearsal_added` in initializer of `types::Order` \
+          at src/sandbox/exchange.rs:1451:9"
+        ]
+    );
 }

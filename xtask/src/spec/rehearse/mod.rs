@@ -341,6 +341,11 @@ fn build_and_test(
     verdict: &str,
 ) -> Outcome {
     let build_args = strings(&["build", "--features", "sandbox"]);
+    println!(
+        "      build:  `cargo {}` in {} …",
+        build_args.join(" "),
+        dir.display()
+    );
     let build = match scratch::cargo(dir, target_dir, &build_args) {
         Ok(run) => run,
         Err(e) => return Outcome::Fail(e),
@@ -358,6 +363,13 @@ fn build_and_test(
         for line in &lines {
             println!("      | {line}");
         }
+        let all = scratch::error_summary(&build.output);
+        if all.len() > 1 {
+            println!("      all {} compiler errors:", all.len());
+            for line in &all {
+                println!("      - {line}");
+            }
+        }
         let first = lines.first().cloned().unwrap_or_default();
         return Outcome::Fail(if safe {
             format!("MISMATCH: diff {verdict}, but `cargo build` fails: {first}")
@@ -373,6 +385,7 @@ fn build_and_test(
             args.push("--test".into());
             args.push(target);
         }
+        println!("      test:   `cargo {}` …", args.join(" "));
         let test = match scratch::cargo(dir, target_dir, &args) {
             Ok(run) => run,
             Err(e) => return Outcome::Fail(e),

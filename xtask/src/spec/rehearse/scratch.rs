@@ -199,6 +199,31 @@ pub fn first_error(output: &str, max: usize) -> Vec<String> {
     lines[from..].iter().map(|l| (*l).to_owned()).collect()
 }
 
+/// Every compiler error of a build, one line each: its headline and, where
+/// the compiler gave one, its location (`error[E0063]: missing field … at
+/// src/sandbox/exchange.rs:1451:9`).
+pub fn error_summary(output: &str) -> Vec<String> {
+    let lines: Vec<&str> = output.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        // `error: could not compile …` and the like close a build; only the
+        // compiler's own messages carry a location.
+        if !line.starts_with("error") {
+            continue;
+        }
+        let location = lines
+            .get(i + 1)
+            .map(|next| next.trim_start())
+            .and_then(|next| next.strip_prefix("--> "));
+        match location {
+            Some(at) => out.push(format!("{line} at {at}")),
+            None if line.starts_with("error[") => out.push((*line).to_owned()),
+            None => {}
+        }
+    }
+    out
+}
+
 /// What failed in a `cargo test` run: the start of its `failures:` section
 /// (each failing test's panic message), or its first error when it did not
 /// get as far as running tests.
