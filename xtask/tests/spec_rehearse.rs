@@ -366,3 +366,57 @@ fn first_error_quotes_the_compiler() {
         ]
     );
 }
+
+#[test]
+fn command_line_lists_and_refuses_unknown_names() {
+    use std::process::Command;
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(args)
+            .output()
+            .expect("xtask runs")
+    };
+    let list = run(&["spec", "rehearse", "--list"]);
+    assert!(list.status.success(), "{list:?}");
+    let text = String::from_utf8_lossy(&list.stdout);
+    for mutation in mutations::all() {
+        assert!(text.contains(&mutation.name), "{text}");
+    }
+
+    let bad = run(&["spec", "rehearse", "--only", "frobnicate"]);
+    assert_eq!(bad.status.code(), Some(2), "{bad:?}");
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("unknown rehearsal frobnicate"), "{err}");
+    assert!(err.contains("spec rehearse"), "usage shown: {err}");
+
+    let help = run(&["spec", "rehearse", "--help"]);
+    assert!(help.status.success());
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--only NAME"));
+}
+
+#[test]
+fn test_targets_are_the_sandbox_based_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let tests = dir.path().join("tests");
+    fs::create_dir_all(tests.join("support")).unwrap();
+    fs::write(
+        tests.join("trading.rs"),
+        "use kalshi_portfolio::sandbox::{MarketSpec, Sandbox};\n",
+    )
+    .unwrap();
+    fs::write(tests.join("retry.rs"), "use kalshi_portfolio::Client;\n").unwrap();
+    fs::write(
+        tests.join("support/mod.rs"),
+        "use kalshi_portfolio::sandbox::Sandbox;\n",
+    )
+    .unwrap();
+    assert_eq!(
+        rehearse::scratch::sandbox_test_targets(dir.path()),
+        ["trading"]
+    );
+    // In this workspace: the sandbox suites, not the scripted-server ones.
+    let ours = rehearse::scratch::sandbox_test_targets(&xtask::spec::workspace_root());
+    assert!(ours.iter().any(|t| t == "sandbox_trading"), "{ours:?}");
+    assert!(ours.iter().any(|t| t == "facade_operations"), "{ours:?}");
+    assert!(!ours.iter().any(|t| t == "retry"), "{ours:?}");
+}

@@ -135,8 +135,9 @@ pub fn set_package_version(copy: &Path, mutation: &str, root: &Path) -> Result<S
 }
 
 /// The test targets that run against the sandbox: every `tests/*.rs` that
-/// mentions it. (The others test signing, money and the like, which a spec
-/// change does not touch.)
+/// uses `kalshi_portfolio::sandbox::…`. (The others drive the client against
+/// scripted servers, to test retries, signing and tracing, which a spec change
+/// does not reach.)
 pub fn sandbox_test_targets(copy: &Path) -> Vec<String> {
     let mut targets: Vec<String> = fs::read_dir(copy.join("tests"))
         .into_iter()
@@ -144,7 +145,7 @@ pub fn sandbox_test_targets(copy: &Path) -> Vec<String> {
         .flatten()
         .map(|entry| entry.path())
         .filter(|path| path.extension().is_some_and(|e| e == "rs"))
-        .filter(|path| fs::read_to_string(path).is_ok_and(|text| text.contains("sandbox::Sandbox")))
+        .filter(|path| fs::read_to_string(path).is_ok_and(|text| text.contains("sandbox::")))
         .filter_map(|path| path.file_stem().map(|s| s.to_string_lossy().into_owned()))
         .collect();
     targets.sort();
