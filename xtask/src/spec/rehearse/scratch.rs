@@ -36,7 +36,8 @@ const NEEDED: [&str; 12] = [
 ];
 
 /// The files to copy: what git tracks plus new files it does not ignore
-/// (so uncommitted work is rehearsed too), under [`NEEDED`], that exist.
+/// (so uncommitted work is rehearsed too), under the top-level entries a
+/// build reads, that exist.
 pub fn files_to_copy(root: &Path) -> Result<Vec<PathBuf>, String> {
     let output = Command::new("git")
         .args([
