@@ -11,7 +11,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use xtask::spec::{self, check, diff, generate, surface};
+use xtask::spec::{self, check, diff, generate, rehearse, surface};
 
 /// `println!` that survives a closed pipe (see [`write_stdout`]): every
 /// line xtask prints goes through it.
@@ -75,6 +75,7 @@ enum Command {
         dir: Option<PathBuf>,
     },
     SpecSurface,
+    SpecRehearse(rehearse::Options),
 }
 
 /// The arguments after the subcommand, split into options and positionals.
@@ -160,6 +161,9 @@ fn parse_args(args: Vec<OsString>) -> Result<Command, String> {
         Some("spec") => {
             let sub = args.next();
             let sub = sub.as_ref().and_then(|a| a.to_str());
+            if sub == Some("rehearse") {
+                return Ok(rehearse::parse_args(args)?.map_or(Command::Help, Command::SpecRehearse));
+            }
             let parsed = match sub {
                 Some("import") => split(args, &["--out", "--tolerances"], &[])?,
                 Some("diff") => split(args, &["--base", "--format"], &["--fail-on-breaking"])?,
@@ -228,13 +232,13 @@ fn main() -> ExitCode {
     let command = match parse_args(std::env::args_os().skip(1).collect()) {
         Ok(command) => command,
         Err(message) => {
-            eprintln!("error: {message}\n\n{USAGE}");
+            eprintln!("error: {message}\n\n{USAGE}\n{}", rehearse::USAGE);
             return ExitCode::from(2);
         }
     };
     match command {
         Command::Help => {
-            say!("{USAGE}");
+            say!("{USAGE}\n{}", rehearse::USAGE);
             ExitCode::SUCCESS
         }
         Command::SpecImport {
@@ -293,6 +297,7 @@ fn main() -> ExitCode {
                 Err(error) => fail(&error),
             }
         }
+        Command::SpecRehearse(options) => rehearse::run(&options),
         Command::SpecSurface => match surface::render(&spec::workspace_root()) {
             Ok(text) => write_stdout(&text),
             Err(error) => fail(&error),

@@ -237,23 +237,31 @@ fn import_applies_the_tolerance_list() {
 }
 
 #[test]
-fn a_tolerance_naming_an_unknown_schema_or_field_is_an_import_error() {
-    for (entry, says) in [
-        (
-            "{schema: Nope, field: x, default: 0, reason: r}",
-            "tolerance `Nope.x`: schema `Nope` is not in the slice",
-        ),
-        (
-            "{schema: Order, field: nothing, default: 0, reason: r}",
-            "tolerance `Order.nothing`: schema `Order` has no such property",
-        ),
-    ] {
-        let (run, out, _dir) = import_with_list(&format!("tolerances:\n  - {entry}\n"));
-        assert_eq!(run.status.code(), Some(1), "{entry}");
-        let stderr = String::from_utf8_lossy(&run.stderr);
-        assert!(stderr.contains(says), "{entry}: {stderr}");
-        assert!(!out.exists(), "{entry}: nothing is written");
-    }
+fn a_tolerance_naming_an_unknown_schema_is_an_import_error() {
+    let entry = "{schema: Nope, field: x, default: 0, reason: r}";
+    let (run, out, _dir) = import_with_list(&format!("tolerances:\n  - {entry}\n"));
+    assert_eq!(run.status.code(), Some(1), "{entry}");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("tolerance `Nope.x`: schema `Nope` is not in the slice"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "nothing is written");
+}
+
+#[test]
+fn a_tolerance_whose_field_is_gone_is_a_warning_so_a_removed_field_imports() {
+    // Kalshi removing a tolerated (optional-by-tolerance) field is a non-breaking
+    // release: it must import, saying the entry no longer applies.
+    let entry = "{schema: Order, field: nothing, default: 0, reason: r}";
+    let (run, out, _dir) = import_with_list(&format!("tolerances:\n  - {entry}\n"));
+    assert_eq!(run.status.code(), Some(0), "{entry}");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("tolerance `Order.nothing`: schema `Order` has no such property"),
+        "{stderr}"
+    );
+    assert!(out.exists(), "the slice is written");
 }
 
 #[test]

@@ -14,6 +14,7 @@ mod error;
 pub mod generate;
 pub mod model;
 pub mod pointer;
+pub mod rehearse;
 pub mod rules;
 pub mod slice;
 pub mod surface;

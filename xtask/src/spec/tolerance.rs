@@ -88,9 +88,11 @@ pub struct Tolerances {
 /// How strictly a list is applied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
-    /// `spec import`: an entry naming a schema or field the slice lacks is an
-    /// error; an entry whose field is not required (moot) is a warning and
-    /// is not applied.
+    /// `spec import`: an entry naming a schema the slice lacks is an error (a
+    /// typo, or a schema gone, which the diff judges anyway); an entry whose
+    /// field the schema no longer has, or no longer requires (moot), is a
+    /// warning and is not applied, since Kalshi removing an optional field must
+    /// import untouched.
     Import,
     /// The new side of `spec diff`: both are warnings, and such entries are
     /// skipped.
@@ -234,7 +236,7 @@ impl fmt::Display for Finding {
             ),
             Unapplied::NoField => write!(
                 f,
-                "tolerance `{}`: schema `{schema}` has no such property; remove or fix the entry in {DEFAULT_PATH}",
+                "tolerance `{}`: schema `{schema}` has no such property (gone upstream, or a typo); not applied: remove or fix the entry in {DEFAULT_PATH}",
                 self.tolerance
             ),
             Unapplied::Moot => write!(
@@ -247,8 +249,8 @@ impl fmt::Display for Finding {
 }
 
 /// Applies `tolerances` to the schemas of `slice`. Returns the entries that
-/// did not apply (as warnings); in [`Mode::Import`] a missing schema or field
-/// is an error instead.
+/// did not apply (as warnings); in [`Mode::Import`] a missing schema is an
+/// error instead.
 pub fn apply(
     slice: &mut Slice,
     tolerances: &Tolerances,
@@ -268,7 +270,7 @@ pub fn apply(
         };
         match (mode, &finding.problem) {
             (Mode::Reapply, _) => {}
-            (Mode::Import, Unapplied::NoSchema | Unapplied::NoField) => {
+            (Mode::Import, Unapplied::NoSchema) => {
                 return Err(SpecError::Tolerance(finding.to_string()))
             }
             _ => findings.push(finding),

@@ -1,0 +1,316 @@
+//! The synthetic Kalshi releases a rehearsal tries: each one a change that
+//! upstream makes routinely and that the diff rules call non-breaking, applied
+//! to the vendored document in memory.
+//!
+//! They are small on purpose, one kind of change each, so that when the crate
+//! stops building the failing mutation names the kind of change the
+//! handwritten code is not ready for.
+
+use serde_yaml_ng::{Mapping, Value};
+
+/// The name given to every field, parameter, enum value and operation a
+/// mutation adds: obviously synthetic, and unlikely to collide with anything
+/// Kalshi will ever name.
+pub const ADDED_NAME: &str = "rehearsal_added";
+
+/// The path of the operation `add-get-operation` adds.
+pub const ADDED_PATH: &str = "/portfolio/rehearsal_added";
+
+/// The schemas whose optional fields are added and removed: the ones the
+/// facade returns to users and the sandbox produces, plus the error body.
+pub const FIELD_SCHEMAS: [&str; 5] = [
+    "Order",
+    "Fill",
+    "Settlement",
+    "MarketPosition",
+    "ErrorResponse",
+];
+
+/// One synthetic upstream change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mutation {
+    /// The `--only` name, e.g. `add-optional-field-order`.
+    pub name: String,
+    pub kind: MutationKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MutationKind {
+    /// A new optional `string` property in a component schema.
+    AddOptionalField { schema: &'static str },
+    /// The last property the schema does not list as required is deleted.
+    RemoveOptionalField { schema: &'static str },
+    /// A new value at the end of the `OrderStatus` enum.
+    AddEnumValueOrderStatus,
+    /// A new `GET /portfolio/…` operation with its own response schema.
+    AddGetOperation,
+    /// A new optional query parameter on `GET /portfolio/fills`.
+    AddOptionalQueryParameter,
+}
+
+/// What applying a mutation did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// The document was changed as described.
+    Changed(String),
+    /// The mutation does not apply to this document (say, a schema with no
+    /// optional field to remove); the reason says why. Nothing was changed.
+    NotApplicable(String),
+}
+
+/// Every mutation, in the order a full rehearsal runs them.
+pub fn all() -> Vec<Mutation> {
+    let mut list = Vec::new();
+    for schema in FIELD_SCHEMAS {
+        list.push(Mutation {
+            name: format!("add-optional-field-{}", schema.to_ascii_lowercase()),
+            kind: MutationKind::AddOptionalField { schema },
+        });
+    }
+    for schema in FIELD_SCHEMAS {
+        list.push(Mutation {
+            name: format!("remove-optional-field-{}", schema.to_ascii_lowercase()),
+            kind: MutationKind::RemoveOptionalField { schema },
+        });
+    }
+    list.push(Mutation {
+        name: "add-enum-value-orderstatus".into(),
+        kind: MutationKind::AddEnumValueOrderStatus,
+    });
+    list.push(Mutation {
+        name: "add-get-operation".into(),
+        kind: MutationKind::AddGetOperation,
+    });
+    list.push(Mutation {
+        name: "add-optional-query-parameter".into(),
+        kind: MutationKind::AddOptionalQueryParameter,
+    });
+    list
+}
+
+impl Mutation {
+    /// One line for `--list`.
+    pub fn summary(&self) -> String {
+        match &self.kind {
+            MutationKind::AddOptionalField { schema } => {
+                format!("add an optional string field `{ADDED_NAME}` to {schema}")
+            }
+            MutationKind::RemoveOptionalField { schema } => {
+                format!("remove the last optional field of {schema}")
+            }
+            MutationKind::AddEnumValueOrderStatus => {
+                format!("add the value `{ADDED_NAME}` to the OrderStatus enum")
+            }
+            MutationKind::AddGetOperation => {
+                format!("add an operation GET {ADDED_PATH} with its own response schema")
+            }
+            MutationKind::AddOptionalQueryParameter => {
+                format!("add an optional query parameter `{ADDED_NAME}` to GetFills")
+            }
+        }
+    }
+
+    /// Applies the mutation to a parsed OpenAPI document (the vendored slice
+    /// or a whole upstream document). An `Err` means the document lacks what
+    /// every mutation relies on (the named schema, operation, …).
+    pub fn apply(&self, doc: &mut Value) -> Result<Applied, String> {
+        match &self.kind {
+            MutationKind::AddOptionalField { schema } => add_optional_field(doc, schema),
+            MutationKind::RemoveOptionalField { schema } => remove_optional_field(doc, schema),
+            MutationKind::AddEnumValueOrderStatus => add_enum_value(doc, "OrderStatus"),
+            MutationKind::AddGetOperation => add_get_operation(doc),
+            MutationKind::AddOptionalQueryParameter => add_query_parameter(doc, "GetFills"),
+        }
+    }
+}
+
+fn key(text: &str) -> Value {
+    Value::String(text.to_owned())
+}
+
+/// `map[k1][k2]…` as a mapping, or an error naming the first missing step.
+fn mapping_at<'a>(doc: &'a mut Value, keys: &[&str]) -> Result<&'a mut Mapping, String> {
+    let mut node = doc;
+    for (i, k) in keys.iter().enumerate() {
+        node = node
+            .as_mapping_mut()
+            .and_then(|map| map.get_mut(*k))
+            .ok_or_else(|| format!("the document has no `{}`", keys[..=i].join(".")))?;
+    }
+    node.as_mapping_mut()
+        .ok_or_else(|| format!("`{}` is not a mapping", keys.join(".")))
+}
+
+fn properties<'a>(doc: &'a mut Value, schema: &str) -> Result<&'a mut Mapping, String> {
+    mapping_at(doc, &["components", "schemas", schema, "properties"])
+}
+
+fn add_optional_field(doc: &mut Value, schema: &str) -> Result<Applied, String> {
+    let props = properties(doc, schema)?;
+    if props.contains_key(ADDED_NAME) {
+        return Err(format!("{schema} already has a property `{ADDED_NAME}`"));
+    }
+    let mut field = Mapping::new();
+    field.insert(key("type"), key("string"));
+    props.insert(key(ADDED_NAME), Value::Mapping(field));
+    Ok(Applied::Changed(format!(
+        "added optional field `{ADDED_NAME}` (string) to {schema}"
+    )))
+}
+
+fn remove_optional_field(doc: &mut Value, schema: &str) -> Result<Applied, String> {
+    let schema_map = mapping_at(doc, &["components", "schemas", schema])?;
+    let required: Vec<String> = schema_map
+        .get("required")
+        .and_then(Value::as_sequence)
+        .map(|list| {
+            list.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let props = schema_map
+        .get_mut("properties")
+        .and_then(Value::as_mapping_mut)
+        .ok_or_else(|| format!("{schema} has no `properties`"))?;
+    let optional = props
+        .keys()
+        .filter_map(Value::as_str)
+        .filter(|name| !required.iter().any(|r| r == name))
+        .last()
+        .map(str::to_owned);
+    let Some(name) = optional else {
+        return Ok(Applied::NotApplicable(format!(
+            "{schema} has no optional field in this document (all {} of its fields are required)",
+            props.len()
+        )));
+    };
+    props.shift_remove(name.as_str());
+    Ok(Applied::Changed(format!(
+        "removed optional field `{name}` from {schema}"
+    )))
+}
+
+fn add_enum_value(doc: &mut Value, schema: &str) -> Result<Applied, String> {
+    let values = mapping_at(doc, &["components", "schemas", schema])?
+        .get_mut("enum")
+        .and_then(Value::as_sequence_mut)
+        .ok_or_else(|| format!("{schema} is not an enum"))?;
+    if values.iter().any(|v| v.as_str() == Some(ADDED_NAME)) {
+        return Err(format!("{schema} already has the value `{ADDED_NAME}`"));
+    }
+    values.push(key(ADDED_NAME));
+    Ok(Applied::Changed(format!(
+        "added the value `{ADDED_NAME}` to the {schema} enum"
+    )))
+}
+
+/// The `(path, method)` of the operation with this `operationId`.
+fn find_operation(doc: &Value, operation_id: &str) -> Result<(String, String), String> {
+    let paths = doc
+        .get("paths")
+        .and_then(Value::as_mapping)
+        .ok_or("the document has no `paths`")?;
+    for (path, item) in paths {
+        let Some(item) = item.as_mapping() else {
+            continue;
+        };
+        for (method, op) in item {
+            if op.get("operationId").and_then(Value::as_str) == Some(operation_id) {
+                let path = path.as_str().unwrap_or_default().to_owned();
+                let method = method.as_str().unwrap_or_default().to_owned();
+                return Ok((path, method));
+            }
+        }
+    }
+    Err(format!("the document has no operation `{operation_id}`"))
+}
+
+/// Adds `GET ADDED_PATH`, modelled on `GetBalance` (same security, tags and
+/// error responses) but answering with a new schema of its own, as a real new
+/// endpoint would.
+fn add_get_operation(doc: &mut Value) -> Result<Applied, String> {
+    let (path, method) = find_operation(doc, "GetBalance")?;
+    let template = mapping_at(doc, &["paths", &path, &method])?.clone();
+    let schema_name = "GetRehearsalAddedResponse";
+
+    let mut response_schema = Mapping::new();
+    response_schema.insert(
+        key("$ref"),
+        key(&format!("#/components/schemas/{schema_name}")),
+    );
+    let mut media = Mapping::new();
+    media.insert(key("schema"), Value::Mapping(response_schema));
+    let mut content = Mapping::new();
+    content.insert(key("application/json"), Value::Mapping(media));
+    let mut ok = Mapping::new();
+    ok.insert(key("description"), key(""));
+    ok.insert(key("content"), Value::Mapping(content));
+
+    let mut responses = Mapping::new();
+    responses.insert(key("200"), Value::Mapping(ok));
+    if let Some(old) = template.get("responses").and_then(Value::as_mapping) {
+        for (status, response) in old {
+            if !status.as_str().is_some_and(|s| s.starts_with('2')) {
+                responses.insert(status.clone(), response.clone());
+            }
+        }
+    }
+
+    let mut op = Mapping::new();
+    op.insert(key("operationId"), key("GetRehearsalAdded"));
+    for copied in ["tags", "security"] {
+        if let Some(value) = template.get(copied) {
+            op.insert(key(copied), value.clone());
+        }
+    }
+    op.insert(key("responses"), Value::Mapping(responses));
+
+    let mut item = Mapping::new();
+    item.insert(key("get"), Value::Mapping(op));
+    let paths = mapping_at(doc, &["paths"])?;
+    if paths.contains_key(ADDED_PATH) {
+        return Err(format!("the document already has {ADDED_PATH}"));
+    }
+    paths.insert(key(ADDED_PATH), Value::Mapping(item));
+
+    let mut field = Mapping::new();
+    field.insert(key("type"), key("string"));
+    let mut props = Mapping::new();
+    props.insert(key(ADDED_NAME), Value::Mapping(field));
+    let mut schema = Mapping::new();
+    schema.insert(key("type"), key("object"));
+    schema.insert(key("properties"), Value::Mapping(props));
+    let schemas = mapping_at(doc, &["components", "schemas"])?;
+    if schemas.contains_key(schema_name) {
+        return Err(format!("the document already has a schema {schema_name}"));
+    }
+    schemas.insert(key(schema_name), Value::Mapping(schema));
+
+    Ok(Applied::Changed(format!(
+        "added GET {ADDED_PATH} (GetRehearsalAdded, answering {schema_name})"
+    )))
+}
+
+fn add_query_parameter(doc: &mut Value, operation_id: &str) -> Result<Applied, String> {
+    let (path, method) = find_operation(doc, operation_id)?;
+    let op = mapping_at(doc, &["paths", &path, &method])?;
+    let params = op
+        .entry(key("parameters"))
+        .or_insert_with(|| Value::Sequence(Vec::new()))
+        .as_sequence_mut()
+        .ok_or_else(|| format!("{operation_id}'s `parameters` is not a list"))?;
+    let mut schema = Mapping::new();
+    schema.insert(key("type"), key("string"));
+    let mut param = Mapping::new();
+    param.insert(key("name"), key(ADDED_NAME));
+    param.insert(key("in"), key("query"));
+    param.insert(key("required"), Value::Bool(false));
+    param.insert(key("schema"), Value::Mapping(schema));
+    params.push(Value::Mapping(param));
+    Ok(Applied::Changed(format!(
+        "added optional query parameter `{ADDED_NAME}` (string) to {operation_id} ({} {path})",
+        method.to_ascii_uppercase()
+    )))
+}

@@ -1,0 +1,444 @@
+//! `spec rehearse`'s synthetic releases, without the slow part (the build):
+//! each mutation of the vendored slice must be accepted by `spec import`,
+//! change what it says it changes, and be judged non-breaking by `spec diff`
+//! with exactly the rule that kind of change falls under. The build itself
+//! runs in CI (`.ci/run`), as it takes minutes.
+
+use std::fs;
+
+use serde_yaml_ng::Value;
+use xtask::spec::diff::Kind;
+use xtask::spec::rehearse::mutations::{self, Applied, MutationKind, ADDED_NAME, ADDED_PATH};
+use xtask::spec::rehearse::{self, Preparation, Prepared};
+use xtask::spec::rules::Rule;
+
+fn vendored() -> Vec<u8> {
+    let path = xtask::spec::workspace_root().join(xtask::spec::DEFAULT_OUT);
+    fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn prepared(name: &str) -> Box<Prepared> {
+    let mutation = mutations::all()
+        .into_iter()
+        .find(|m| m.name == name)
+        .unwrap_or_else(|| panic!("no mutation {name}"));
+    match rehearse::prepare(&mutation, &vendored()) {
+        Ok(Preparation::Ready(prepared)) => prepared,
+        Ok(Preparation::NotApplicable(why)) => panic!("{name}: not applicable: {why}"),
+        Err(e) => panic!("{name}: {e}"),
+    }
+}
+
+fn imported(prepared: &Prepared) -> Value {
+    xtask::spec::parse_document(prepared.imported.as_bytes()).unwrap()
+}
+
+/// The one change the diff sees, with its rule.
+fn only_change(name: &str, prepared: &Prepared) -> (Kind, Rule, String, String) {
+    let changes = &prepared.report.changes;
+    assert_eq!(changes.len(), 1, "{name}: {changes:#?}");
+    let c = &changes[0];
+    (c.kind, c.rule, c.subject.clone(), c.at.clone())
+}
+
+#[test]
+fn every_mutation_imports_and_is_non_breaking() {
+    let bytes = vendored();
+    let mut applied = 0;
+    for mutation in mutations::all() {
+        match rehearse::prepare(&mutation, &bytes) {
+            Ok(Preparation::Ready(p)) => {
+                applied += 1;
+                assert!(
+                    rehearse::diff_says_safe(&p.report),
+                    "{}: {}",
+                    mutation.name,
+                    rehearse::verdict(&p.report)
+                );
+                assert!(
+                    rehearse::verdict(&p.report).starts_with("non-breaking ("),
+                    "{}: {}",
+                    mutation.name,
+                    rehearse::verdict(&p.report)
+                );
+                // The import is exactly what `spec import` writes for the
+                // mutated document, and differs from the vendored file.
+                let again = xtask::spec::import_document_with(
+                    p.document.as_bytes(),
+                    &format!("rehearsal-{}.yaml", mutation.name),
+                    &tolerances(),
+                    xtask::spec::tolerance::Mode::Import,
+                )
+                .unwrap()
+                .yaml;
+                assert_eq!(again, p.imported, "{}", mutation.name);
+                assert_ne!(p.imported.as_bytes(), bytes.as_slice(), "{}", mutation.name);
+            }
+            Ok(Preparation::NotApplicable(why)) => {
+                // Only the removal from a schema without optional fields may
+                // be skipped, and it must say so.
+                assert!(
+                    matches!(mutation.kind, MutationKind::RemoveOptionalField { .. }),
+                    "{}: {why}",
+                    mutation.name
+                );
+                assert!(why.contains("no optional field"), "{why}");
+            }
+            Err(e) => panic!("{}: {e}", mutation.name),
+        }
+    }
+    assert!(applied >= 12, "only {applied} mutations applied");
+}
+
+#[test]
+fn added_optional_fields_are_optional_response_fields() {
+    for schema in mutations::FIELD_SCHEMAS {
+        let name = format!("add-optional-field-{}", schema.to_ascii_lowercase());
+        let p = prepared(&name);
+        let (kind, rule, subject, at) = only_change(&name, &p);
+        assert_eq!(
+            (kind, subject.as_str(), at.as_str()),
+            (Kind::FieldAdded, schema, ADDED_NAME)
+        );
+        assert_eq!(rule, Rule::OptionalResponseFieldAdded, "{name}");
+        let doc = imported(&p);
+        let s = &doc["components"]["schemas"][schema];
+        assert_eq!(s["properties"][ADDED_NAME]["type"].as_str(), Some("string"));
+        let required = s.get("required").and_then(Value::as_sequence);
+        assert!(
+            !required.is_some_and(|r| r.iter().any(|v| v.as_str() == Some(ADDED_NAME))),
+            "{name}: the added field must be optional"
+        );
+    }
+}
+
+#[test]
+fn removed_fields_were_optional_and_are_gone() {
+    let original = xtask::spec::parse_document(&vendored()).unwrap();
+    for schema in mutations::FIELD_SCHEMAS {
+        let name = format!("remove-optional-field-{}", schema.to_ascii_lowercase());
+        let mutation = mutations::all()
+            .into_iter()
+            .find(|m| m.name == name)
+            .unwrap();
+        let before = &original["components"]["schemas"][schema];
+        let required: Vec<&str> = before
+            .get("required")
+            .and_then(Value::as_sequence)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let props = before["properties"].as_mapping().unwrap();
+        let optional: Vec<&str> = props
+            .keys()
+            .filter_map(Value::as_str)
+            .filter(|k| !required.contains(k))
+            .collect();
+        match rehearse::prepare(&mutation, &vendored()).unwrap() {
+            Preparation::NotApplicable(why) => {
+                assert!(
+                    optional.is_empty(),
+                    "{name} skipped, but {optional:?}: {why}"
+                );
+                assert!(why.contains(schema), "{why}");
+            }
+            Preparation::Ready(p) => {
+                let removed = *optional.last().expect("an optional field to remove");
+                let (kind, rule, subject, at) = only_change(&name, &p);
+                assert_eq!(
+                    (kind, subject.as_str(), at.as_str()),
+                    (Kind::FieldRemoved, schema, removed)
+                );
+                assert_eq!(rule, Rule::OptionalResponseFieldRemoved, "{name}");
+                assert!(p.description.contains(removed), "{}", p.description);
+                let doc = imported(&p);
+                assert!(doc["components"]["schemas"][schema]["properties"]
+                    .get(removed)
+                    .is_none());
+            }
+        }
+    }
+}
+
+#[test]
+fn market_position_loses_its_one_optional_field_the_tolerated_exchange_index() {
+    // 3.34.0 requires every MarketPosition field; the tolerance list makes
+    // exchange_index optional (with a default), so that is the field the rehearsal
+    // removes. Its tolerance entry then no longer applies: a warning, not an error.
+    let mutation = mutations::all()
+        .into_iter()
+        .find(|m| m.name == "remove-optional-field-marketposition")
+        .unwrap();
+    let mut doc = xtask::spec::parse_document(&vendored()).unwrap();
+    match mutation.apply(&mut doc).unwrap() {
+        Applied::Changed(what) => assert!(what.contains("exchange_index"), "{what}"),
+        Applied::NotApplicable(why) => panic!("expected the tolerated field, but {why}"),
+    }
+    assert!(matches!(
+        rehearse::prepare(&mutation, &vendored()),
+        Ok(Preparation::Ready(_))
+    ));
+}
+
+#[test]
+fn enum_value_operation_and_parameter() {
+    let p = prepared("add-enum-value-orderstatus");
+    let (kind, rule, subject, _) = only_change("enum", &p);
+    assert_eq!(
+        (kind, subject.as_str()),
+        (Kind::EnumValueAdded, "OrderStatus")
+    );
+    assert!(
+        matches!(
+            rule,
+            Rule::ResponseEnumValueAdded | Rule::RequestEnumValueAdded
+        ),
+        "{rule:?}"
+    );
+    let doc = imported(&p);
+    let values = doc["components"]["schemas"]["OrderStatus"]["enum"]
+        .as_sequence()
+        .unwrap();
+    assert_eq!(values.last().and_then(Value::as_str), Some(ADDED_NAME));
+
+    let p = prepared("add-get-operation");
+    // The operation, and the response schema it brings along.
+    let seen: Vec<(Kind, Rule, &str)> = p
+        .report
+        .changes
+        .iter()
+        .map(|c| (c.kind, c.rule, c.subject.as_str()))
+        .collect();
+    let path = format!("GET {ADDED_PATH}");
+    assert_eq!(
+        seen,
+        [
+            (Kind::OperationAdded, Rule::OperationAdded, path.as_str()),
+            (
+                Kind::SchemaAdded,
+                Rule::SchemaAdded,
+                "GetRehearsalAddedResponse"
+            )
+        ]
+    );
+    let doc = imported(&p);
+    let op = &doc["paths"][ADDED_PATH]["get"];
+    assert_eq!(op["operationId"].as_str(), Some("GetRehearsalAdded"));
+    assert!(op.get("security").is_some(), "signed like its neighbours");
+    assert!(doc["components"]["schemas"]
+        .get("GetRehearsalAddedResponse")
+        .is_some());
+
+    let p = prepared("add-optional-query-parameter");
+    let (kind, rule, subject, at) = only_change("parameter", &p);
+    assert_eq!(
+        (kind, rule, subject.as_str()),
+        (
+            Kind::ParameterAdded,
+            Rule::OptionalParameterAdded,
+            "GET /portfolio/fills"
+        )
+    );
+    assert!(at.contains(ADDED_NAME), "{at}");
+}
+
+#[test]
+fn a_breaking_mutation_would_not_be_called_safe() {
+    // The verdict helpers are what the command's pass/fail rests on: check
+    // them against a change the diff calls breaking (an optional query
+    // parameter made required), so they are not true by construction.
+    let mut doc = xtask::spec::parse_document(&vendored()).unwrap();
+    let params = doc["paths"]["/portfolio/fills"]["get"]["parameters"]
+        .as_sequence_mut()
+        .unwrap();
+    let ticker = params
+        .iter_mut()
+        .find(|p| p.get("name").and_then(Value::as_str) == Some("ticker"))
+        .unwrap();
+    ticker
+        .as_mapping_mut()
+        .unwrap()
+        .insert("required".into(), Value::Bool(true));
+    let text = serde_yaml_ng::to_string(&doc).unwrap();
+    let report = xtask::spec::diff::diff_inputs(
+        &vendored(),
+        "old.yaml",
+        text.as_bytes(),
+        "new.yaml",
+        &tolerances(),
+    )
+    .unwrap();
+    assert!(!rehearse::diff_says_safe(&report));
+    assert!(
+        rehearse::verdict(&report).starts_with("BREAKING"),
+        "{}",
+        rehearse::verdict(&report)
+    );
+
+    let same = xtask::spec::diff::diff_inputs(
+        &vendored(),
+        "old.yaml",
+        &vendored(),
+        "new.yaml",
+        &tolerances(),
+    )
+    .unwrap();
+    assert!(
+        !rehearse::diff_says_safe(&same),
+        "no change is not a rehearsal"
+    );
+    assert_eq!(rehearse::verdict(&same), "NO CHANGE SEEN");
+}
+
+fn tolerances() -> xtask::spec::Tolerances {
+    xtask::spec::Tolerances::checked_in().unwrap()
+}
+
+#[test]
+fn options() {
+    use std::ffi::OsString;
+    let parse = |args: &[&str]| rehearse::parse_args(args.iter().map(OsString::from));
+    assert_eq!(parse(&[]), Ok(Some(rehearse::Options::default())));
+    let o = parse(&[
+        "--only",
+        "add-get-operation,add-enum-value-orderstatus",
+        "--keep",
+        "--test",
+    ])
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        o.only,
+        Some(vec![
+            "add-get-operation".to_owned(),
+            "add-enum-value-orderstatus".to_owned()
+        ])
+    );
+    assert!(o.keep && o.test && !o.list);
+    assert_eq!(
+        parse(&["--only=add-get-operation"]).unwrap().unwrap().only,
+        Some(vec!["add-get-operation".to_owned()])
+    );
+    assert!(parse(&["--list"]).unwrap().unwrap().list);
+    assert_eq!(parse(&["--help"]), Ok(None));
+    let unknown = parse(&["--only", "add-get-operation,frobnicate"]).unwrap_err();
+    assert!(
+        unknown.contains("frobnicate") && unknown.contains("add-optional-field-order"),
+        "{unknown}"
+    );
+    for bad in [
+        &["--only"][..],
+        &["--only", ","],
+        &["--keep", "--keep"],
+        &["--keep=yes"],
+        &["--frobnicate"],
+        &["extra"],
+        &["--only", "add-get-operation", "--only", "add-get-operation"],
+    ] {
+        assert!(parse(bad).is_err(), "{bad:?}");
+    }
+}
+
+#[test]
+fn the_copy_gets_a_version_of_its_own() {
+    let root = std::path::Path::new("/some/worktree");
+    let v = rehearse::scratch::rehearsal_version("0.1.0", "add-get-operation", root);
+    assert!(v.starts_with("0.1.0-rehearsal.add-get-operation.w"), "{v}");
+    assert_ne!(
+        v,
+        rehearse::scratch::rehearsal_version(
+            "0.1.0",
+            "add-get-operation",
+            std::path::Path::new("/another/worktree")
+        )
+    );
+    assert_ne!(
+        v,
+        rehearse::scratch::rehearsal_version("0.1.0", "add-enum-value-orderstatus", root)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"x\"\nversion = \"0.1.0\"\n\n[dependencies]\nfoo = { version = \"1\" }\n",
+    )
+    .unwrap();
+    let set = rehearse::scratch::set_package_version(dir.path(), "m", root).unwrap();
+    let text = fs::read_to_string(dir.path().join("Cargo.toml")).unwrap();
+    assert!(text.contains(&format!("version = \"{set}\"\n")), "{text}");
+    assert!(text.contains("foo = { version = \"1\" }"), "{text}");
+}
+
+#[test]
+fn first_error_quotes_the_compiler() {
+    let output = "   Compiling kalshi-portfolio v0.1.0\n\
+                  error[E0063]: missing field `rehearsal_added` in initializer of `types::Order`\n\
+                  \x20   --> src/sandbox/exchange.rs:1451:9\n\
+                  \x20    |\n\
+                  \n\
+                  error: could not compile\n";
+    let lines = rehearse::scratch::first_error(output, 10);
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(lines[0].contains("missing field `rehearsal_added`"));
+    assert!(lines[1].contains("exchange.rs:1451"));
+    assert_eq!(
+        rehearse::scratch::error_summary(output),
+        [
+            "error[E0063]: missing field `rehearsal_added` in initializer of `types::Order` \
+          at src/sandbox/exchange.rs:1451:9"
+        ]
+    );
+}
+
+#[test]
+fn command_line_lists_and_refuses_unknown_names() {
+    use std::process::Command;
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(args)
+            .output()
+            .expect("xtask runs")
+    };
+    let list = run(&["spec", "rehearse", "--list"]);
+    assert!(list.status.success(), "{list:?}");
+    let text = String::from_utf8_lossy(&list.stdout);
+    for mutation in mutations::all() {
+        assert!(text.contains(&mutation.name), "{text}");
+    }
+
+    let bad = run(&["spec", "rehearse", "--only", "frobnicate"]);
+    assert_eq!(bad.status.code(), Some(2), "{bad:?}");
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("unknown rehearsal frobnicate"), "{err}");
+    assert!(err.contains("spec rehearse"), "usage shown: {err}");
+
+    let help = run(&["spec", "rehearse", "--help"]);
+    assert!(help.status.success());
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--only NAME"));
+}
+
+#[test]
+fn test_targets_are_the_sandbox_based_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let tests = dir.path().join("tests");
+    fs::create_dir_all(tests.join("support")).unwrap();
+    fs::write(
+        tests.join("trading.rs"),
+        "use kalshi_portfolio::sandbox::{MarketSpec, Sandbox};\n",
+    )
+    .unwrap();
+    fs::write(tests.join("retry.rs"), "use kalshi_portfolio::Client;\n").unwrap();
+    fs::write(
+        tests.join("support/mod.rs"),
+        "use kalshi_portfolio::sandbox::Sandbox;\n",
+    )
+    .unwrap();
+    assert_eq!(
+        rehearse::scratch::sandbox_test_targets(dir.path()),
+        ["trading"]
+    );
+    // In this workspace: the sandbox suites, not the scripted-server ones.
+    let ours = rehearse::scratch::sandbox_test_targets(&xtask::spec::workspace_root());
+    assert!(ours.iter().any(|t| t == "sandbox_trading"), "{ours:?}");
+    assert!(ours.iter().any(|t| t == "facade_operations"), "{ours:?}");
+    assert!(!ours.iter().any(|t| t == "retry"), "{ours:?}");
+}
