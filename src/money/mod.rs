@@ -12,9 +12,59 @@
 //! accepts JSON *strings*: a JSON number has usually been through a float
 //! somewhere already.
 //!
-//! All arithmetic is checked (`checked_*` returning `Option`); there are no
-//! `+`/`-` operators, because an overflow in money must never panic or wrap
-//! silently.
+//! # Arithmetic
+//!
+//! Everything that is exact has an operator, and every operator has a
+//! `checked_*` twin that returns `None` instead of panicking:
+//!
+//! | expression | result | exact? | twin |
+//! |---|---|---|---|
+//! | `a + b`, `a - b`, `-a`, `+=`, `-=` | same type | yes | `checked_add`, `checked_sub`, `checked_neg` |
+//! | `iter.sum()` (owned or `&`) | same type | yes | `checked_sum` |
+//! | `Dollars * Count`, `Count * Dollars` | `Dollars` | see below | `checked_mul_count`, `mul_count_round` |
+//! | `div_round(divisor, mode)` | same type | rounded once, as asked | (returns `Option`) |
+//!
+//! **Overflow panics**, in release builds too, with a message naming the
+//! operation (`Dollars addition overflowed: … + …`), the way `i64` does with
+//! overflow checks on. The range is about ±9.2 trillion dollars and ±92
+//! quadrillion contracts, so an overflow means corrupt input, not a big
+//! portfolio; code that sums untrusted amounts can use the `checked_*` forms.
+//! A sum only panics if the *total* does not fit.
+//!
+//! **`Dollars × Count` rounds half-even to the micro-dollar.** A count is in
+//! hundredths, so price × count is exact whenever the price has at most 4
+//! decimals, which is every price Kalshi quotes or accepts (prices are
+//! multiples of $0.0001): P&L and cost from fills and orders never round.
+//! Only an amount with 5–6 decimals (an average, a per-contract fee share)
+//! times a fractional count can fall between two micro-dollars
+//! (0.000001 $ × 0.01 = 0.00000001 $); `*` then rounds to the nearest
+//! micro-dollar, ties to even, rather than panicking in the middle of a
+//! report. [`Dollars::checked_mul_count`] refuses an inexact product instead,
+//! and [`Dollars::mul_count_round`] takes any [`RoundingMode`].
+//!
+//! **Division always names its rounding.** There is no `/`: an average
+//! rarely lands on a whole micro-dollar, and which way it goes is a business
+//! rule. [`Dollars::div_round`] divides by a [`Count`] (the average price per
+//! contract) or an integer (the average over items), [`Count::div_round`] by
+//! an integer; the result is computed exactly on `i128` and rounded once.
+//! Division by zero is `None`, never a panic.
+//!
+//! ```
+//! use kalshi_portfolio::money::{Count, Dollars, RoundingMode};
+//!
+//! let fills: [(Dollars, Count); 2] = [
+//!     ("0.56".parse()?, "10".parse()?),
+//!     ("0.5650".parse()?, "2.5".parse()?),
+//! ];
+//! let cost: Dollars = fills.iter().map(|&(price, count)| price * count).sum();
+//! let contracts: Count = fills.iter().map(|&(_, count)| count).sum();
+//! assert_eq!(cost.to_string(), "7.0125");
+//! let average = cost.div_round(contracts, RoundingMode::HalfEven);
+//! assert_eq!(average, Some("0.561".parse()?));
+//! # Ok::<(), kalshi_portfolio::money::MoneyParseError>(())
+//! ```
+//!
+//! # Text
 //!
 //! Accepted text, for both types (decided strictly, matching what Kalshi
 //! writes and JSON's number grammar):
@@ -33,9 +83,11 @@
 mod arithmetic;
 mod format;
 mod parse;
+mod rounding;
 mod serde_string;
 
 pub use parse::{MoneyParseError, MoneyParseErrorKind};
+pub use rounding::{Divisor, RoundingMode};
 
 /// A US dollar amount, exact to the micro-dollar (6 decimals).
 ///
