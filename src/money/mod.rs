@@ -61,10 +61,16 @@
 //! assert_eq!(cost.to_string(), "7.0125");
 //! let average = cost.div_round(contracts, RoundingMode::HalfEven);
 //! assert_eq!(average, Some("0.561".parse()?));
+//! assert_eq!(format!("{contracts:>6} @ {:.2}", average.unwrap_or_default()), " 12.50 @ 0.56");
 //! # Ok::<(), kalshi_portfolio::money::MoneyParseError>(())
 //! ```
 //!
 //! # Text
+//!
+//! `Display` without options is the canonical text (`0.5600`, `10.00`) that
+//! serde writes; width, fill, alignment, `+` and precision work as for
+//! numbers, and a precision below the stored one rounds half-even (see the
+//! `Display` impls).
 //!
 //! Accepted text, for both types (decided strictly, matching what Kalshi
 //! writes and JSON's number grammar):
@@ -91,17 +97,19 @@ pub use rounding::{Divisor, RoundingMode};
 
 /// A US dollar amount, exact to the micro-dollar (6 decimals).
 ///
-/// `Display` is the canonical text: 4 decimals, or 5–6 when the value needs
-/// them (`"0.5600"`, `"12.0000"`, `"-1.5000"`, `"0.000001"`). Four decimals is
-/// the form in Kalshi's request examples and is accepted by every dollar
-/// field; serde writes the same string.
+/// `Display` without options is the canonical text: 4 decimals, or 5–6 when
+/// the value needs them (`"0.5600"`, `"12.0000"`, `"-1.5000"`, `"0.000001"`).
+/// Four decimals is the form in Kalshi's request examples and is accepted by
+/// every dollar field; serde writes the same string. Width, alignment, `+`
+/// and precision (`{:>10.2}`, rounding half-even) are honoured for reports.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Dollars(i64);
 
 /// A number of contracts, exact to the hundredth (Kalshi allows fractional
 /// contracts down to 0.01). Negative values are positions on the other side.
 ///
-/// `Display` and serde always use 2 decimals (`"10.00"`).
+/// `Display` without options and serde always use 2 decimals (`"10.00"`);
+/// width, alignment, `+` and precision are honoured as for [`Dollars`].
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Count(i64);
 
