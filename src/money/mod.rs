@@ -1,4 +1,4 @@
-//! Exact money and contract counts. No floating point anywhere.
+//! Exact money and contract counts. No floating point in any computation.
 //!
 //! Kalshi sends dollar amounts as decimal strings with up to 6 decimals
 //! (`"0.5600"`, `"12.345678"`) and contract counts as decimal strings with up
@@ -63,6 +63,18 @@
 //! assert_eq!(average, Some("0.561".parse()?));
 //! assert_eq!(format!("{contracts:>6} @ {:.2}", average.unwrap_or_default()), " 12.50 @ 0.56");
 //! # Ok::<(), kalshi_portfolio::money::MoneyParseError>(())
+//! ```
+//!
+//! # Floating point
+//!
+//! [`Dollars::to_f64`] and [`Count::to_f64`] are a lossy, one-way exit for
+//! charts and statistics (a mean, a standard deviation, a plot). Nothing
+//! converts *from* `f64`: a float that has been through arithmetic no longer
+//! holds the amount it meant, so money comes in as text (or, with the
+//! `rust_decimal` feature, as an exact `Decimal`).
+//!
+//! ```compile_fail
+//! let price = kalshi_portfolio::Dollars::from(0.56_f64); // no such conversion
 //! ```
 //!
 //! # Text
@@ -144,6 +156,18 @@ impl Dollars {
         self.0
     }
 
+    /// The amount in dollars as an `f64`: **lossy**, for charts and statistics
+    /// only, never for money that is added, compared or sent back.
+    ///
+    /// The nearest `f64` to the exact amount up to 2⁵³ micro-dollars (about
+    /// $9 billion), within one more rounding beyond. `0.1` comes out as the
+    /// float `0.1`, which is not exactly one tenth.
+    pub fn to_f64(self) -> f64 {
+        // Both conversions are exact up to 2^53 and the division is correctly
+        // rounded, so this is one rounding of the true value.
+        self.0 as f64 / MICROS_PER_DOLLAR as f64
+    }
+
     /// The amount in cents, or `None` if it is not a whole number of cents
     /// (e.g. `0.5650`). Never rounds.
     pub const fn to_cents_exact(self) -> Option<i64> {
@@ -211,6 +235,16 @@ impl Count {
         self.0
     }
 
+    /// The number of contracts as an `f64`: **lossy**, for charts and
+    /// statistics only.
+    ///
+    /// The nearest `f64` to the exact count up to 2⁵³ hundredths (about 90
+    /// trillion contracts), within one more rounding beyond.
+    pub fn to_f64(self) -> f64 {
+        // As for Dollars: one correctly rounded division of exact operands.
+        self.0 as f64 / HUNDREDTHS_PER_CONTRACT as f64
+    }
+
     /// The count as whole contracts, or `None` if it has a fractional part.
     pub const fn whole(self) -> Option<i64> {
         if self.0 % HUNDREDTHS_PER_CONTRACT == 0 {
@@ -238,7 +272,7 @@ mod testing {
 
 #[cfg(test)]
 mod tests {
-    use super::testing::d;
+    use super::testing::{c, d};
     use super::*;
     use std::fmt;
     use std::str::FromStr;
@@ -261,6 +295,30 @@ mod tests {
         assert_eq!(d("0.5650").to_cents_exact(), None);
         assert_eq!(d("0.000001").to_cents_exact(), None);
         assert_eq!(d("-0.005").to_cents_exact(), None);
+    }
+
+    #[test]
+    fn to_f64_is_the_nearest_float() {
+        assert_eq!(d("0.56").to_f64(), 0.56);
+        assert_eq!(d("-1.5").to_f64(), -1.5);
+        assert_eq!(d("0.1").to_f64(), 0.1);
+        assert_eq!(d("0.000001").to_f64(), 1e-6);
+        assert_eq!(d("12.345678").to_f64(), 12.345678);
+        assert_eq!(Dollars::ZERO.to_f64(), 0.0);
+        // Beyond 2^53 micro-dollars: within one rounding of the nearest float.
+        let nearest: f64 = "9223372036854.775807".parse().expect("a float");
+        assert!((Dollars(i64::MAX).to_f64() - nearest).abs() <= nearest * f64::EPSILON);
+        assert_eq!(Dollars(i64::MIN).to_f64(), -(2f64.powi(63) / 1e6));
+        assert_eq!(c("2.5").to_f64(), 2.5);
+        assert_eq!(c("-0.01").to_f64(), -0.01);
+        assert_eq!(c("10").to_f64(), 10.0);
+        assert_eq!(Count(i64::MIN).to_f64(), -92_233_720_368_547_758.08);
+        // Every micro-dollar below $10 comes out as the float its text parses to.
+        for micros in (-10_000_000..=10_000_000).step_by(9_973) {
+            let amount = Dollars::from_micros(micros);
+            let parsed: f64 = amount.to_string().parse().expect("a float");
+            assert_eq!(amount.to_f64(), parsed, "{amount}");
+        }
     }
 
     #[test]
