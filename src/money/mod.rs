@@ -99,6 +99,8 @@
 //! `"-0"` and `"-0.00"` are accepted and equal zero (displayed without sign).
 
 mod arithmetic;
+#[cfg(feature = "rust_decimal")]
+mod decimal;
 mod format;
 mod parse;
 mod rounding;

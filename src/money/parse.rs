@@ -4,7 +4,13 @@ use std::str::FromStr;
 
 use super::{Count, Dollars};
 
-/// Why a string is not a valid [`Dollars`] or [`Count`].
+/// How errors name what a [`Dollars`] is.
+pub(super) const DOLLARS_UNIT: &str = "dollar amount";
+/// How errors name what a [`Count`] is.
+pub(super) const COUNT_UNIT: &str = "contract count";
+
+/// Why a string (or, with the `rust_decimal` feature, a `Decimal`) is not a
+/// valid [`Dollars`] or [`Count`].
 ///
 /// The message names the unit, the offending input (quoted, and cut short if
 /// long) and the reason, e.g.
@@ -19,7 +25,11 @@ pub struct MoneyParseError {
 }
 
 impl MoneyParseError {
-    fn new(unit: &'static str, input: &str, kind: MoneyParseErrorKind) -> MoneyParseError {
+    pub(super) fn new(
+        unit: &'static str,
+        input: &str,
+        kind: MoneyParseErrorKind,
+    ) -> MoneyParseError {
         // Keep error messages bounded whatever the server or user sent.
         const MAX_CHARS: usize = 40;
         let input = match input.char_indices().nth(MAX_CHARS) {
@@ -163,7 +173,7 @@ impl FromStr for Dollars {
     type Err = MoneyParseError;
 
     fn from_str(s: &str) -> Result<Dollars, MoneyParseError> {
-        parse_scaled(s, Dollars::DECIMALS, "dollar amount").map(Dollars)
+        parse_scaled(s, Dollars::DECIMALS, DOLLARS_UNIT).map(Dollars)
     }
 }
 
@@ -171,7 +181,7 @@ impl FromStr for Count {
     type Err = MoneyParseError;
 
     fn from_str(s: &str) -> Result<Count, MoneyParseError> {
-        parse_scaled(s, Count::DECIMALS, "contract count").map(Count)
+        parse_scaled(s, Count::DECIMALS, COUNT_UNIT).map(Count)
     }
 }
 
