@@ -103,6 +103,8 @@ mod arithmetic;
 mod decimal;
 mod format;
 mod parse;
+#[cfg(test)]
+mod proptests;
 mod rounding;
 mod serde_string;
 
