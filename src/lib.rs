@@ -69,7 +69,7 @@ pub use client::{
 };
 pub use error::{ApiError, Error, Result};
 pub use filters::UnixTime;
-pub use money::{Count, Dollars};
+pub use money::{Count, Dollars, RoundingMode};
 pub use order_builders::{Action, AmendOrder, DecreaseOrder, NewOrder, Outcome};
 pub use pagination::{List, Page};
 pub use rate_limit::RateLimit;
