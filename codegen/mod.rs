@@ -97,7 +97,17 @@ const METHODS: [&str; 8] = [
 ///   reaches the facade as an unexpected response, which it reports, not panics on.
 /// * `application/json` without a schema (another panic) is treated as no body, and
 ///   media types other than JSON are dropped.
+/// * A property's description beside a `$ref` is kept for the docs
+///   ([`document_referenced_properties`]).
 pub fn normalize(document: &mut Value) {
+    if let Some(schemas) = document
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        schemas
+            .values_mut()
+            .for_each(document_referenced_properties);
+    }
     let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
     };
@@ -109,6 +119,34 @@ pub fn normalize(document: &mut Value) {
             if let Some(operation) = item.get_mut(method).and_then(Value::as_object_mut) {
                 normalize_operation(operation);
             }
+        }
+    }
+}
+
+/// A property that is a `$ref` with a `description` beside it keeps its description
+/// in the generated docs: OpenAPI 3.0 ignores the siblings of a `$ref` (so progenitor
+/// drops the text), but not those of an `allOf` with that one member, which progenitor
+/// generates as the referenced type itself. Only the exact pair `{$ref, description}`
+/// is rewritten, so no other sibling changes meaning. Nested object schemas too.
+fn document_referenced_properties(schema: &mut Value) {
+    let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for property in properties.values_mut() {
+        let Some(map) = property.as_object_mut() else {
+            continue;
+        };
+        let only_ref_and_text = map.len() == 2
+            && map.contains_key("$ref")
+            && map.get("description").is_some_and(Value::is_string);
+        if only_ref_and_text {
+            if let Some(reference) = map.remove("$ref") {
+                let mut member = Map::new();
+                member.insert("$ref".into(), reference);
+                map.insert("allOf".into(), Value::Array(vec![Value::Object(member)]));
+            }
+        } else {
+            document_referenced_properties(property);
         }
     }
 }

@@ -95,7 +95,7 @@ fn undefined_security_scheme_is_an_error() {
 fn names_that_look_like_keywords_are_kept_and_keywords_dropped() {
     let out = import_value(SYNTHETIC);
     let order = &out["components"]["schemas"]["Order"];
-    assert!(order.get("description").is_none());
+    assert_eq!(order["description"], "schema prose");
     assert!(order.get("example").is_none());
     assert_eq!(
         keys(&order["properties"]),
@@ -114,8 +114,8 @@ fn names_that_look_like_keywords_are_kept_and_keywords_dropped() {
     );
     assert_eq!(
         order["properties"]["description"],
-        parse("type: string"),
-        "the property is kept, its own description keyword is not"
+        parse("{type: string, description: property prose}"),
+        "the property named description is kept, and so is its own description"
     );
     assert_eq!(
         order["properties"]["example"],
@@ -135,7 +135,14 @@ fn names_that_look_like_keywords_are_kept_and_keywords_dropped() {
 fn prose_and_vendor_extensions_are_dropped() {
     let output = import(SYNTHETIC).unwrap();
     for gone in [
-        "prose",
+        "upstream prose",
+        "path prose",
+        "body prose",
+        "header prose",
+        "scheme prose",
+        "not found prose",
+        "example prose",
+        "rate limit prose",
         "x-mint",
         "x-go-type",
         "x-oapi-codegen",
@@ -146,11 +153,21 @@ fn prose_and_vendor_extensions_are_dropped() {
         "x-top-level",
         "x-logo",
         "externalDocs",
-        "summary",
         "examples",
         "Synthetic Upstream\n  description",
     ] {
         assert!(!output.contains(gone), "`{gone}` survived:\n{output}");
+    }
+    // What a schema, property, parameter or operation is stays: it becomes the
+    // rustdoc of the generated type, field, setter or method.
+    for kept in [
+        "operation prose",
+        "Get an order",
+        "parameter prose",
+        "schema prose",
+        "property prose",
+    ] {
+        assert!(output.contains(kept), "`{kept}` was dropped:\n{output}");
     }
     let out = parse(&output);
     let get = &out["paths"]["/portfolio/orders/{order_id}"]["get"];
@@ -158,6 +175,8 @@ fn prose_and_vendor_extensions_are_dropped() {
         keys(get),
         [
             "operationId",
+            "summary",
+            "description",
             "deprecated",
             "tags",
             "security",
@@ -286,7 +305,7 @@ fn canonical_ordering() {
     // Within a schema, upstream order is kept.
     assert_eq!(
         keys(&out["components"]["schemas"]["Order"]),
-        ["type", "required", "properties"]
+        ["type", "description", "required", "properties"]
     );
 }
 
@@ -326,7 +345,7 @@ fn paths_sort_lexicographically() {
 #[test]
 fn json_input_gives_the_same_slice() {
     let json = "{\n\t\"openapi\": \"3.0.0\",\n\t\"info\": {\"title\": \"T\", \"version\": \"1\"},\n\t\"paths\": {\n\t\t\"/portfolio/balance\": {\"get\": {\n\t\t\t\"operationId\": \"GetBalance\",\n\t\t\t\"description\": \"prose\",\n\t\t\t\"responses\": {\"200\": {\"description\": \"ok\", \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/Balance\"}}}}}\n\t\t}},\n\t\t\"/markets\": {}\n\t},\n\t\"components\": {\"schemas\": {\n\t\t\"Balance\": {\"type\": \"object\", \"properties\": {\"side\": {\"type\": \"string\", \"enum\": [\"yes\", \"no\"]}}},\n\t\t\"Other\": {\"type\": \"string\"}\n\t}}\n}\n";
-    let yaml = "openapi: 3.0.0\ninfo: {title: T, version: '1'}\npaths:\n  /portfolio/balance:\n    get:\n      operationId: GetBalance\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/Balance'}\n  /markets: {}\ncomponents:\n  schemas:\n    Balance: {type: object, properties: {side: {type: string, enum: ['yes', 'no']}}}\n";
+    let yaml = "openapi: 3.0.0\ninfo: {title: T, version: '1'}\npaths:\n  /portfolio/balance:\n    get:\n      operationId: GetBalance\n      description: prose\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/Balance'}\n  /markets: {}\ncomponents:\n  schemas:\n    Balance: {type: object, properties: {side: {type: string, enum: ['yes', 'no']}}}\n";
     assert_eq!(
         mask_sha(&import(json).unwrap()),
         mask_sha(&import(yaml).unwrap())

@@ -536,6 +536,12 @@ impl Walker {
             // OpenAPI 3.0 (and `openapiv3`, which build.rs parses with)
             // requires a Response description, so it stays, emptied.
             (Response, "description") => Value::String(String::new()),
+            // What a schema, a property, a parameter or an operation *is* stays:
+            // progenitor turns it into the rustdoc of the generated type, field,
+            // setter or method, where a user reads it. `spec diff` compares no
+            // prose, so a reworded description is no change.
+            (Schema | Parameter | Operation, "description") => value.clone(),
+            (Operation, "summary") => value.clone(),
             (_, "description" | "summary" | "example" | "examples" | "externalDocs") => {
                 return Ok(None)
             }

@@ -327,10 +327,22 @@ fn relax(schema: &mut Value, tolerance: &Tolerance, even_if_optional: bool) -> O
 /// Applying it to its own output gives the same output.
 fn tolerated_property(property: &Value, tolerance: &Tolerance) -> Value {
     let mut out = Mapping::new();
-    out.insert("description".into(), tolerance.description().into());
+    // Upstream's own description first, when it has one, then ours (once).
+    let ours = tolerance.description();
+    let described = match property.get("description").and_then(Value::as_str) {
+        Some(text) if text.ends_with(&ours) => text.to_owned(),
+        Some(text) if !text.trim().is_empty() => format!("{text}\n\n{ours}"),
+        _ => ours,
+    };
+    out.insert("description".into(), described.into());
     match property.as_mapping() {
-        Some(map) if map.len() == 1 && map.contains_key("$ref") => {
-            out.insert("allOf".into(), Value::Sequence(vec![property.clone()]));
+        Some(map) if map.contains_key("$ref") => {
+            let mut reference = Mapping::new();
+            reference.insert("$ref".into(), map["$ref"].clone());
+            out.insert(
+                "allOf".into(),
+                Value::Sequence(vec![Value::Mapping(reference)]),
+            );
         }
         Some(map) => {
             for (key, value) in map {
