@@ -58,8 +58,9 @@
 //! * **Pagination** of fills, orders, settlements and positions with opaque cursors
 //!   (empty on the last page), `limit` 1–1000 (default 100).
 //! * **Fault injection** ([`Sandbox::inject`]): 429 with `Retry-After`, a 5xx, a delay,
-//!   or a request that is committed and whose connection is then dropped before any
-//!   response byte.
+//!   a request that is committed and whose connection is then dropped before any
+//!   response byte, or one whose connection is dropped at once and which is executed
+//!   later ([`Fault::execute_late`]: a request the client gave up on).
 //! * **A request journal** ([`Sandbox::journal`]) with the auth headers' secret values
 //!   redacted.
 //! * **One account, one shard.** Everything is in subaccount 0 on exchange index 0.
@@ -215,6 +216,12 @@ pub enum FaultKind {
     /// Process (commit) the request, then close the connection before any response
     /// byte: the client sees a transport error although the exchange acted.
     DropAfterCommit,
+    /// Close the connection at once without answering, and process the request
+    /// this long afterwards: a request the client has given up on, executed late
+    /// (the case [`Client::resolve_create`](crate::Client::resolve_create) exists
+    /// for). A create executed late after the client placed the same
+    /// `client_order_id` again is refused as a duplicate, as Kalshi does.
+    ExecuteLate(Duration),
 }
 
 /// A fault for the next matching requests; see [`Sandbox::inject`].
@@ -255,6 +262,11 @@ impl Fault {
     /// Commit the request, then drop the connection without answering.
     pub fn drop_after_commit() -> Self {
         Fault::new(FaultKind::DropAfterCommit)
+    }
+
+    /// Drop the connection unanswered, then execute the request after `delay`.
+    pub fn execute_late(delay: Duration) -> Self {
+        Fault::new(FaultKind::ExecuteLate(delay))
     }
 
     /// Apply to the next `times` matching requests (default 1).

@@ -169,6 +169,7 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Respon
     }
 
     let mut drop_after_commit = false;
+    let mut execute_late = None;
     if let Some(kind) = take_fault(&shared, &path) {
         match kind {
             FaultKind::Delay(delay) => tokio::time::sleep(delay).await,
@@ -191,6 +192,7 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Respon
                 ));
             }
             FaultKind::DropAfterCommit => drop_after_commit = true,
+            FaultKind::ExecuteLate(delay) => execute_late = Some(delay),
         }
     }
 
@@ -199,6 +201,24 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Respon
     }
 
     let params = params::query_params(query.as_deref());
+    if let Some(delay) = execute_late {
+        // The request outlives its connection: it runs later, its answer discarded.
+        let (late_shared, method, late_path, late_params, late_body) = (
+            shared.clone(),
+            parts.method.clone(),
+            api_path.clone(),
+            params.clone(),
+            body.clone(),
+        );
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            let _ = route(&late_shared, &method, &late_path, &late_params, &late_body);
+        });
+        if let Some(kill) = parts.extensions.get::<KillSwitch>() {
+            kill.0.notify_one();
+            std::future::pending::<()>().await;
+        }
+    }
     let response = match route(&shared, &parts.method, &api_path, &params, &body) {
         Ok(response) => response,
         Err(e) => error_response(&e),
