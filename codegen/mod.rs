@@ -98,7 +98,7 @@ const METHODS: [&str; 8] = [
 /// * `application/json` without a schema (another panic) is treated as no body, and
 ///   media types other than JSON are dropped.
 /// * A property's description beside a `$ref` is kept for the docs
-///   ([`document_referenced_properties`]).
+///   (`document_referenced_properties`).
 pub fn normalize(document: &mut Value) {
     if let Some(schemas) = document
         .pointer_mut("/components/schemas")
