@@ -96,6 +96,14 @@ impl fmt::Display for InvalidPriceRanges {
 
 impl std::error::Error for InvalidPriceRanges {}
 
+/// So `PriceRules::try_from(&market)?` works in a function returning the crate's
+/// `Result`: an unreadable price structure is a request the caller cannot make yet.
+impl From<InvalidPriceRanges> for crate::Error {
+    fn from(e: InvalidPriceRanges) -> Self {
+        crate::Error::invalid("price_ranges", e.to_string())
+    }
+}
+
 impl PriceRules {
     /// Rules from a market's ranges. Each needs `0 ≤ start < end ≤ 1` and a positive
     /// step; ranges may share end points but not overlap otherwise; at least one.
