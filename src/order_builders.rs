@@ -344,8 +344,8 @@ macro_rules! quote_setters {
         }
 
         /// The market's price step, for a caller that knows it but has no market at
-        /// hand; the default is one cent. Prefer [`Self::price_rules`]: a market's
-        /// step can differ by price range.
+        /// hand; the default is one cent. Prefer [`Self::price_rules`] (or starting
+        /// from the market, `for_market`): a market's step can differ by price range.
         pub fn tick(mut self, tick: impl Into<Amount<Dollars>>) -> Self {
             self.quote.tick = tick.into();
             self
