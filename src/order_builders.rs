@@ -344,8 +344,8 @@ macro_rules! quote_setters {
         }
 
         /// The market's price step, for a caller that knows it but has no market at
-        /// hand; the default is one cent. Prefer [`Self::price_rules`]: a market's
-        /// step can differ by price range.
+        /// hand; the default is one cent. Prefer [`Self::price_rules`] (or starting
+        /// from the market, `for_market`): a market's step can differ by price range.
         pub fn tick(mut self, tick: impl Into<Amount<Dollars>>) -> Self {
             self.quote.tick = tick.into();
             self
@@ -387,7 +387,20 @@ pub struct NewOrder {
 }
 
 impl NewOrder {
-    /// Start an order in market `ticker`.
+    /// Start an order in `market`, checked against its price rules
+    /// (`PriceRules::try_from(market)`): the way to prefer when the market is at
+    /// hand ([`Client::get_market`](crate::Client::get_market)), since a flat tick
+    /// is not true of every market. Fails, naming the market, when its price
+    /// structure cannot be read.
+    pub fn for_market(market: &types::Market) -> Result<Self> {
+        let rules = crate::price_rules::PriceRules::try_from(market)
+            .map_err(|e| Error::invalid("market", e.to_string()))?;
+        Ok(NewOrder::new(market.ticker.clone()).price_rules(&rules))
+    }
+
+    /// Start an order in market `ticker`. Without a market
+    /// ([`NewOrder::for_market`]) or [`NewOrder::price_rules`], the price is checked
+    /// against a flat one-cent tick ([`NewOrder::tick`] to change it).
     pub fn new(ticker: impl Into<String>) -> Self {
         NewOrder {
             quote: Quote::new(ticker.into()),
@@ -589,6 +602,15 @@ pub struct AmendOrder {
 }
 
 impl AmendOrder {
+    /// Amend an order in `market`, checked against its price rules, as
+    /// [`NewOrder::for_market`]. Fails, naming the market, when its price
+    /// structure cannot be read.
+    pub fn for_market(market: &types::Market) -> Result<Self> {
+        let rules = crate::price_rules::PriceRules::try_from(market)
+            .map_err(|e| Error::invalid("market", e.to_string()))?;
+        Ok(AmendOrder::new(market.ticker.clone()).price_rules(&rules))
+    }
+
     /// Amend an order in market `ticker`.
     pub fn new(ticker: impl Into<String>) -> Self {
         AmendOrder {

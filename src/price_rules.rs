@@ -96,6 +96,14 @@ impl fmt::Display for InvalidPriceRanges {
 
 impl std::error::Error for InvalidPriceRanges {}
 
+/// So `PriceRules::try_from(&market)?` works in a function returning the crate's
+/// `Result`: an unreadable price structure is a request the caller cannot make yet.
+impl From<InvalidPriceRanges> for crate::Error {
+    fn from(e: InvalidPriceRanges) -> Self {
+        crate::Error::invalid("price_ranges", e.to_string())
+    }
+}
+
 impl PriceRules {
     /// Rules from a market's ranges. Each needs `0 ≤ start < end ≤ 1` and a positive
     /// step; ranges may share end points but not overlap otherwise; at least one.
@@ -273,6 +281,56 @@ impl PriceRules {
         std::iter::successors(self.step_up(Dollars::ZERO), move |price| {
             self.step_up(*price)
         })
+    }
+}
+
+impl PriceRules {
+    /// The rules of a named `price_level_structure` (`linear_cent`, `deci_cent`,
+    /// `tapered_deci_cent`); `None` for a name this crate does not know.
+    pub fn named(structure: &str) -> Option<Self> {
+        match structure {
+            "linear_cent" => Some(PriceRules::linear_cent()),
+            "deci_cent" => Some(PriceRules::deci_cent()),
+            "tapered_deci_cent" => Some(PriceRules::tapered_deci_cent()),
+            _ => None,
+        }
+    }
+}
+
+/// A market's rules from its `price_ranges`; when it lists none, from the named
+/// `price_level_structure`. The ranges are what Kalshi checks, so they win over
+/// the name; a market with neither usable ranges nor a known name is an error
+/// naming the market, never a guessed tick.
+impl TryFrom<&crate::types::Market> for PriceRules {
+    type Error = InvalidPriceRanges;
+
+    fn try_from(market: &crate::types::Market) -> Result<Self, Self::Error> {
+        let in_market =
+            |message: String| InvalidPriceRanges(format!("market {:?}: {message}", market.ticker));
+        if market.price_ranges.is_empty() {
+            return PriceRules::named(&market.price_level_structure).ok_or_else(|| {
+                in_market(format!(
+                    "no price_ranges and an unknown price_level_structure {:?}",
+                    market.price_level_structure
+                ))
+            });
+        }
+        let parse = |field: &str, text: &str| -> Result<Dollars, InvalidPriceRanges> {
+            text.parse()
+                .map_err(|e| in_market(format!("price range {field} {text:?}: {e}")))
+        };
+        let ranges = market
+            .price_ranges
+            .iter()
+            .map(|range| {
+                Ok(PriceRange::new(
+                    parse("start", &range.start)?,
+                    parse("end", &range.end)?,
+                    parse("step", &range.step)?,
+                ))
+            })
+            .collect::<Result<Vec<PriceRange>, InvalidPriceRanges>>()?;
+        PriceRules::new(ranges).map_err(|e| in_market(e.0))
     }
 }
 

@@ -26,7 +26,7 @@ const EVENT: &str = "KXFACADE-26";
 /// Every public method of `Client` in `src/operations/`, each of which makes a
 /// request. (`Client::raw` runs a generated call the caller builds, so what it sends
 /// is up to the caller.)
-const OPERATIONS: [&str; 27] = [
+const OPERATIONS: [&str; 31] = [
     "amend_order",
     "batch_cancel_orders",
     "batch_create_orders",
@@ -39,7 +39,11 @@ const OPERATIONS: [&str; 27] = [
     "delete_order_group",
     "find_order_by_client_order_id",
     "get_balance",
+    "get_event",
     "get_fills",
+    "get_market",
+    "get_market_orderbook",
+    "get_markets",
     "get_order",
     "get_order_group",
     "get_order_groups",
@@ -117,6 +121,13 @@ fn run_every_operation(client: &Client, sandbox: &Sandbox) -> Audit {
     let stand_in = || "rehearsal-missing-id".to_owned();
 
     audit.check("get_balance", client.get_balance());
+    audit.check("get_market", client.get_market(T));
+    audit.check("get_markets", client.get_markets().send());
+    audit.check(
+        "get_market_orderbook",
+        client.get_market_orderbook(T).send(),
+    );
+    audit.check("get_event", client.get_event(EVENT));
 
     sandbox
         .add_liquidity(T, Side::Ask, d("0.45"), c("4"))

@@ -334,9 +334,52 @@ fn every_answer_satisfies_the_spec() {
         None,
     );
     call("GET", "/trade-api/v2/portfolio/positions?limit=1", None);
+    // Market reads, on a flat market with a book on both sides and on a tapered one.
+    sandbox
+        .create_market(
+            MarketSpec::new("KXSCHEMA-27-T1", "KXSCHEMA-27")
+                .price_rules(kalshi_portfolio::price_rules::PriceRules::tapered_deci_cent()),
+        )
+        .unwrap();
+    sandbox
+        .add_liquidity(
+            "KXSCHEMA-27-T1",
+            Side::Bid,
+            "0.055".parse().unwrap(),
+            "3".parse().unwrap(),
+        )
+        .unwrap();
+    call("GET", &format!("/trade-api/v2/markets/{T}"), None);
+    call("GET", "/trade-api/v2/markets/KXSCHEMA-27-T1", None);
+    call("GET", "/trade-api/v2/markets?limit=2", None);
+    call(
+        "GET",
+        "/trade-api/v2/markets?event_ticker=KXSCHEMA-26&status=open",
+        None,
+    );
+    call(
+        "GET",
+        &format!("/trade-api/v2/markets/{T}/orderbook?depth=1"),
+        None,
+    );
+    call(
+        "GET",
+        "/trade-api/v2/markets/KXSCHEMA-27-T1/orderbook",
+        None,
+    );
+    call("GET", "/trade-api/v2/events/KXSCHEMA-26", None);
+    call(
+        "GET",
+        "/trade-api/v2/events/KXSCHEMA-27?with_nested_markets=true",
+        None,
+    );
+    call("GET", "/trade-api/v2/markets/NOPE", None);
+    call("GET", "/trade-api/v2/events/NOPE", None);
     sandbox
         .settle_market(T, kalshi_portfolio::sandbox::MarketResult::Yes)
         .unwrap();
+    call("GET", &format!("/trade-api/v2/markets/{T}"), None);
+    call("GET", "/trade-api/v2/markets?status=settled", None);
     call("GET", "/trade-api/v2/portfolio/settlements", None);
     call(
         "GET",
@@ -403,6 +446,10 @@ fn every_answer_satisfies_the_spec() {
         "TriggerOrderGroup",
         "ResetOrderGroup",
         "DeleteOrderGroup",
+        "GetMarket",
+        "GetMarkets",
+        "GetMarketOrderbook",
+        "GetEvent",
     ] {
         assert!(
             checked_operations.contains(operation),
@@ -417,6 +464,8 @@ fn every_answer_satisfies_the_spec() {
         "400 invalid_limit",
         "501 not_implemented",
         "429 too_many_requests",
+        "404 market_not_found",
+        "404 event_not_found",
     ] {
         assert!(
             checked_errors.contains(error),
@@ -916,6 +965,31 @@ fn every_status_is_one_the_spec_lists_for_the_operation() {
         call("GET", &v2("/orders?subaccount=7"), None)["orders"],
         json!([])
     );
+    // Market reads: successes and their refusals.
+    let markets = |rest: &str| format!("/trade-api/v2{rest}");
+    call("GET", &markets(&format!("/markets/{T}")), None);
+    call(
+        "GET",
+        &markets("/markets?tickers=KXSCHEMA-26-T2,KXSCHEMA-26-T3"),
+        None,
+    );
+    call("GET", &markets("/markets?status=nope"), None); // 400
+    call("GET", &markets("/markets?limit=0"), None); // 400
+    call("GET", &markets("/markets?cursor=bad"), None); // 400
+    call("GET", &markets("/markets?min_close_ts=1"), None); // 400: no times kept
+    call(
+        "GET",
+        &markets(&format!("/markets/{T}/orderbook?depth=3")),
+        None,
+    );
+    call("GET", &markets("/markets/NOPE/orderbook"), None); // 404
+    call("GET", &markets("/events/KXSCHEMA-26"), None);
+    call(
+        "GET",
+        &markets("/events/KXSCHEMA-26?with_nested_markets=maybe"),
+        None,
+    ); // 400
+    call("GET", &markets("/events/NOPE"), None); // 404
     sandbox
         .settle_market(T, kalshi_portfolio::sandbox::MarketResult::Yes)
         .unwrap();
@@ -1020,6 +1094,10 @@ fn every_status_is_one_the_spec_lists_for_the_operation() {
         "TriggerOrderGroup",
         "ResetOrderGroup",
         "DeleteOrderGroup",
+        "GetMarket",
+        "GetMarkets",
+        "GetMarketOrderbook",
+        "GetEvent",
     ] {
         assert!(
             answered[operation]

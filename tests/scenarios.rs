@@ -21,10 +21,12 @@
 //! | [`order_group_exhaustion`] | create_order_group, create_order, get_order_group, get_order_groups, get_orders, get_order, reset_order_group, delete_order_group |
 //! | [`settlement`] | create_order, get_positions (settlement_status), get_balance, get_settlements, get_order |
 //! | [`fill_pagination`] | create_order, get_fills (iter, pages, cursor resume) |
+//! | [`market_reads`] | get_market, get_markets, get_event, get_market_orderbook (depth), batch_create_orders (a ladder priced from the book on the market's own grid), batch_cancel_orders |
 
 use std::collections::{HashMap, HashSet};
 
 use kalshi_portfolio::operations::Position;
+use kalshi_portfolio::price_rules::PriceRules;
 use kalshi_portfolio::sandbox::{MarketResult, MarketSpec, Sandbox, Side};
 use kalshi_portfolio::types::{self, GetPositionsSettlementStatus, OrderStatus};
 use kalshi_portfolio::{
@@ -746,6 +748,72 @@ fn fill_pagination(client: &Client, exchange: &Exchange) -> Steps {
     steps
 }
 
+/// A script that never guesses a tick: it reads the market (status, price rules),
+/// finds it among its event's markets, reads the book, and rests a post-only bid
+/// ladder stepped down from the best bid on the market's own grid, then cancels it.
+fn market_reads(client: &Client, exchange: &Exchange) -> Steps {
+    let mut steps = Steps::default();
+    exchange.seed(Side::Bid, "0.08", 5);
+    exchange.seed(Side::Bid, "0.07", 2);
+    exchange.seed(Side::Ask, "0.62", 3);
+
+    let market = client.get_market(&exchange.ticker).expect("get_market");
+    assert_eq!(market.status, types::MarketStatus::Active, "an open market");
+    let rules = PriceRules::try_from(&market).expect("the market's price rules");
+    steps.record("get_market", &market);
+
+    let siblings: Vec<String> = client
+        .get_markets()
+        .event_ticker(market.event_ticker.as_str())
+        .iter()
+        .map(|m| m.expect("get_markets").ticker)
+        .collect();
+    assert!(siblings.contains(&exchange.ticker), "{siblings:?}");
+    let event = client.get_event(&market.event_ticker).expect("get_event");
+    let event_markets: Vec<&str> = event.markets.iter().map(|m| m.ticker.as_str()).collect();
+    assert!(event_markets.contains(&exchange.ticker.as_str()));
+    if exchange.admin.is_some() {
+        steps.record("get_markets(event_ticker)", &siblings);
+        steps.record("get_event", &event);
+    }
+
+    let book = client
+        .get_market_orderbook(&exchange.ticker)
+        .depth(3)
+        .send()
+        .expect("get_market_orderbook");
+    if exchange.admin.is_some() {
+        assert_eq!(book.best_yes_bid().map(|l| l.price), Some(dollars("0.08")));
+        assert_eq!(book.best_yes_ask().map(|l| l.price), Some(dollars("0.62")));
+        steps.record("get_market_orderbook(depth 3)", &book);
+    }
+
+    // Three rungs below the best bid (or below 0.09 on an empty book), post-only so
+    // nothing trades, each on a level the market accepts.
+    let top = book.best_yes_bid().map_or(dollars("0.09"), |l| l.price);
+    let mut prices = Vec::new();
+    let mut price = top;
+    for _ in 0..3 {
+        price = rules.step_down(price).expect("a level below");
+        prices.push(price);
+    }
+    assert!(prices.iter().all(|p| rules.is_valid(*p)));
+    let template = NewOrder::for_market(&market)
+        .expect("orders for the market")
+        .buy_yes()
+        .count(1u32)
+        .post_only(true);
+    let ladder: Vec<NewOrder> = prices.iter().map(|p| template.clone().price(*p)).collect();
+    let placed = client.batch_create_orders(&ladder).expect("ladder");
+    let ids: Vec<String> = placed.iter().filter_map(|i| i.order_id.clone()).collect();
+    assert_eq!(ids.len(), prices.len(), "{placed:?}");
+    if exchange.admin.is_some() {
+        steps.record("batch_create_orders(ladder from the book)", &placed);
+    }
+    cancel_if_resting(client, &ids);
+    steps
+}
+
 // ---------------------------------------------------------------------------------
 // Redaction: stable placeholders for ids, times and cursors
 // ---------------------------------------------------------------------------------
@@ -936,16 +1004,22 @@ fn sandbox_fill_pagination() {
     snapshot_on_sandbox("fill_pagination", fill_pagination);
 }
 
+#[test]
+fn sandbox_market_reads() {
+    snapshot_on_sandbox("market_reads", market_reads);
+}
+
 /// The demo variants (no seeding, no settling, post-only orders only) never run in
 /// CI; running them here on a sandbox whose admin powers go unused keeps them honest.
 #[test]
 fn demo_variants_pass_on_a_sandbox_without_admin_powers() {
-    let scenarios: [fn(&Client, &Exchange) -> Steps; 5] = [
+    let scenarios: [fn(&Client, &Exchange) -> Steps; 6] = [
         ladder,
         partial_fill_amend_decrease_cancel,
         order_group_exhaustion,
         settlement,
         fill_pagination,
+        market_reads,
     ];
     for scenario in scenarios {
         let (_sandbox, client) = sandbox_session();
@@ -1049,4 +1123,10 @@ fn demo_settlements_and_positions() {
 #[ignore = "needs Kalshi demo credentials and KALSHI_DEMO_TICKER; see the README"]
 fn demo_fill_pagination() {
     run_on_demo(fill_pagination);
+}
+
+#[test]
+#[ignore = "needs Kalshi demo credentials and KALSHI_DEMO_TICKER; see the README"]
+fn demo_market_reads() {
+    run_on_demo(market_reads);
 }

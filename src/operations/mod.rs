@@ -1,6 +1,6 @@
-//! The facade: the user's 20 portfolio operations as blocking methods on
-//! [`Client`](crate::Client), grouped by the spec's tags (orders, order groups,
-//! portfolio).
+//! The facade: the user's 20 portfolio operations, and the four market reads order
+//! validation needs, as blocking methods on [`Client`](crate::Client), grouped by
+//! the spec's tags (orders, order groups, portfolio, markets).
 //!
 //! Every method is a thin call into the generated client through
 //! [`Client::raw`](crate::Client::raw): paths, parameter names and wire types come from
@@ -10,6 +10,7 @@
 mod batches;
 mod cancel_by_filter;
 mod lookups;
+mod markets;
 mod order_groups;
 mod orders;
 mod portfolio;
@@ -18,6 +19,7 @@ mod settled;
 
 pub use batches::{BATCH_FAILED, NOT_CANCELLED, NOT_PLACED, NOT_SENT};
 pub use cancel_by_filter::CancelOrders;
+pub use markets::{Level, Markets, Orderbook, OrderbookRequest};
 pub use orders::*;
 pub use portfolio::*;
 pub use resolve::DEFAULT_RESOLVE_GRACE;
@@ -30,6 +32,7 @@ macro_rules! list_operation {
     (
         $(#[$meta:meta])*
         $name:ident => $generated:ident, response: $response:ty, item: $item:ty, max_limit: $max:expr,
+        $( limit_as: $limit_as:expr, )?
         into_page: $into_page:expr,
         filters { $( $(#[$fmeta:meta])* $field:ident : $ty:ty ),* $(,)? }
     ) => {
@@ -73,6 +76,8 @@ macro_rules! list_operation {
                     if let Some(cursor) = cursor {
                         request = request.cursor(cursor);
                     }
+                    // Where the spec types the limit otherwise than a non-zero integer.
+                    $( let limit = limit.map($limit_as); )?
                     if let Some(limit) = limit {
                         request = request.limit(limit);
                     }

@@ -35,6 +35,15 @@
 //!   are documented below under *Exchange rules*.
 //! * **Every `/portfolio` operation the facade exposes**; the spec's other
 //!   `/portfolio` operations answer `501` with code `not_implemented`.
+//! * **The market reads** `GET /markets` (filters `event_ticker`, `series_ticker`,
+//!   `status`, `tickers`, `mve_filter`; paginated), `GET /markets/{ticker}`,
+//!   `GET /markets/{ticker}/orderbook` (`depth`) and `GET /events/{event_ticker}`,
+//!   from the markets it keeps: each market's price ranges (from
+//!   [`MarketSpec::price_rules`] or its flat [`MarketSpec::tick_size`]), status
+//!   (`active`, `finalized` once settled), best bid and ask and book from every
+//!   resting order, the counterparty's included (NO bids are the YES asks at
+//!   `1 − p`). Orders off a market's ranges are refused with the same
+//!   [`PriceRules`](crate::price_rules::PriceRules) check the order builders make.
 //! * **Kalshi-shaped errors** `{"code", "message", "details"}`, each with a status the
 //!   vendored spec lists for the operation (the only exceptions: `501` for the
 //!   operations the sandbox does not implement, and faults you inject):
@@ -50,7 +59,8 @@
 //!     409);
 //!   * `401`: `missing_auth_headers`, `invalid_timestamp`, `stale_timestamp`,
 //!     `unknown_api_key`, `invalid_signature`;
-//!   * `404`: `order_not_found`, `order_group_not_found`, `not_found`, and
+//!   * `404`: `order_not_found`, `order_group_not_found`, `market_not_found`,
+//!     `event_not_found`, `not_found`, and
 //!     `order_not_resting` (cancel, amend, decrease or queue position of an order
 //!     that is no longer resting: cancel lists no 400);
 //!   * `409`: `duplicate_client_order_id` on create; `501`: `not_implemented`;
@@ -95,7 +105,7 @@
 //!
 //! | request | body |
 //! |---|---|
-//! | `POST /_sandbox/markets` | `{"ticker", "event_ticker", "tick_size"?: "0.01"}` |
+//! | `POST /_sandbox/markets` | `{"ticker", "event_ticker", "tick_size"?: "0.01", "price_level_structure"?: "tapered_deci_cent"}` |
 //! | `POST /_sandbox/liquidity` | `{"ticker", "side": "bid"\|"ask", "price": "0.45", "count": "10"}` → `{"order_id"}` |
 //! | `POST /_sandbox/settle` | `{"ticker", "result": "yes"\|"no"}` |
 //! | `POST /_sandbox/balance` | `{"balance_cents": 100000}` |

@@ -23,12 +23,13 @@ macro_rules! say {
 
 const USAGE: &str = "\
 usage:
-  cargo xtask spec import <FILE> [--out PATH] [--tolerances LIST]
-      Cut the /portfolio paths, and every component they reach, out of an
-      upstream Kalshi OpenAPI 3.0 document (YAML or JSON), drop prose and
-      vendor extensions, apply the tolerance list (default: the checked-in
-      openapi/tolerances.yaml), and write the canonical result to PATH
-      (default: openapi/portfolio.yaml in the workspace root).
+  cargo xtask spec import <FILE> [--out PATH] [--tolerances LIST] [--extra-paths LIST]
+      Cut the /portfolio paths and the listed extra paths (default: the
+      checked-in openapi/extra_paths.yaml), and every component they reach,
+      out of an upstream Kalshi OpenAPI 3.0 document (YAML or JSON), drop
+      prose and vendor extensions, apply the tolerance list (default: the
+      checked-in openapi/tolerances.yaml), and write the canonical result to
+      PATH (default: openapi/portfolio.yaml in the workspace root).
   cargo xtask spec diff <FILE> [--base FILE] [--format markdown|json] [--fail-on-breaking]
       Compare openapi/portfolio.yaml (old; or --base FILE, sliced the same
       way) with FILE (new; a whole upstream document or a slice) and print
@@ -60,6 +61,7 @@ enum Command {
         input: PathBuf,
         out: Option<PathBuf>,
         tolerances: Option<PathBuf>,
+        extra_paths: Option<PathBuf>,
     },
     SpecDiff {
         input: PathBuf,
@@ -165,7 +167,7 @@ fn parse_args(args: Vec<OsString>) -> Result<Command, String> {
                 return Ok(rehearse::parse_args(args)?.map_or(Command::Help, Command::SpecRehearse));
             }
             let parsed = match sub {
-                Some("import") => split(args, &["--out", "--tolerances"], &[])?,
+                Some("import") => split(args, &["--out", "--tolerances", "--extra-paths"], &[])?,
                 Some("diff") => split(args, &["--base", "--format"], &["--fail-on-breaking"])?,
                 Some("check") => split(args, &["--file", "--upstream-dir"], &[])?,
                 Some("generate-all" | "surface") => split(args, &[], &[])?,
@@ -182,6 +184,7 @@ fn parse_args(args: Vec<OsString>) -> Result<Command, String> {
                         .ok_or("`spec import` needs an input <FILE>")?,
                     out: parsed.value("--out"),
                     tolerances: parsed.value("--tolerances"),
+                    extra_paths: parsed.value("--extra-paths"),
                 }),
                 Some("diff") => {
                     let format = match parsed.value("--format") {
@@ -245,7 +248,8 @@ fn main() -> ExitCode {
             input,
             out,
             tolerances,
-        } => run_import(input, out, tolerances),
+            extra_paths,
+        } => run_import(input, out, tolerances, extra_paths),
         Command::SpecDiff {
             input,
             base,
@@ -259,7 +263,11 @@ fn main() -> ExitCode {
                 Ok(tolerances) => tolerances,
                 Err(error) => return fail(&error.to_string()),
             };
-            match check::check_file(&file, &upstream_dir, &tolerances) {
+            let extra = match spec::ExtraPaths::checked_in() {
+                Ok(extra) => extra,
+                Err(error) => return fail(&error.to_string()),
+            };
+            match check::check_file(&file, &upstream_dir, &tolerances, &extra) {
                 Ok(passed) => {
                     for line in passed.lines {
                         say!("ok: {line}");
@@ -340,7 +348,12 @@ fn fail(message: &str) -> ExitCode {
     ExitCode::FAILURE
 }
 
-fn run_import(input: PathBuf, out: Option<PathBuf>, tolerances: Option<PathBuf>) -> ExitCode {
+fn run_import(
+    input: PathBuf,
+    out: Option<PathBuf>,
+    tolerances: Option<PathBuf>,
+    extra: Option<PathBuf>,
+) -> ExitCode {
     let out = out.unwrap_or_else(|| spec::workspace_root().join(spec::DEFAULT_OUT));
     // The checked-in list unless told otherwise: a re-import cannot forget it.
     let tolerances = match tolerances.map_or_else(spec::Tolerances::checked_in, |path| {
@@ -349,13 +362,19 @@ fn run_import(input: PathBuf, out: Option<PathBuf>, tolerances: Option<PathBuf>)
         Ok(tolerances) => tolerances,
         Err(error) => return fail(&error.to_string()),
     };
-    match spec::import_file(&input, &out, &tolerances) {
+    let extra = match extra.map_or_else(spec::ExtraPaths::checked_in, |path| {
+        spec::ExtraPaths::load(&path)
+    }) {
+        Ok(extra) => extra,
+        Err(error) => return fail(&error.to_string()),
+    };
+    match spec::import_file(&input, &out, &tolerances, &extra) {
         Ok(imported) => {
             for warning in &imported.warnings {
                 eprintln!("warning: {warning}");
             }
             say!(
-                "wrote {}: upstream {} (sha256 {}), {} paths, {} operations, {} components, {} tolerances applied",
+                "wrote {}: upstream {} (sha256 {}), {} paths, {} operations, {} components, {} tolerances applied, {} extra paths",
                 out.display(),
                 imported.upstream_version,
                 imported.sha256,
@@ -363,6 +382,7 @@ fn run_import(input: PathBuf, out: Option<PathBuf>, tolerances: Option<PathBuf>)
                 imported.operations,
                 imported.component_count(),
                 tolerances.entries.len() - imported.warnings.len(),
+                extra.entries.len(),
             );
             ExitCode::SUCCESS
         }
@@ -399,8 +419,12 @@ fn run_diff(
         Ok(tolerances) => tolerances,
         Err(e) => return fail(&e.to_string()),
     };
+    let extra = match spec::ExtraPaths::checked_in() {
+        Ok(extra) => extra,
+        Err(e) => return fail(&e.to_string()),
+    };
     let new_name = spec::file_name(&input);
-    let report = match diff::diff_inputs(&old, &base_name, &new, &new_name, &tolerances) {
+    let report = match diff::diff_inputs(&old, &base_name, &new, &new_name, &tolerances, &extra) {
         Ok(report) => report,
         Err(e) => return fail(&e.to_string()),
     };
@@ -441,6 +465,7 @@ mod tests {
                 input: "in.yaml".into(),
                 out: None,
                 tolerances: None,
+                extra_paths: None,
             })
         );
         for form in [
@@ -453,6 +478,7 @@ mod tests {
                     input: "in.yaml".into(),
                     out: Some("o.yaml".into()),
                     tolerances: None,
+                    extra_paths: None,
                 })
             );
         }

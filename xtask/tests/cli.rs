@@ -28,6 +28,14 @@ fn no_tolerances(dir: &Path) -> String {
     path_str(&path).to_owned()
 }
 
+/// An empty extra-path list: the synthetic document has only /portfolio
+/// paths, which the checked-in list's would make the import refuse.
+fn no_extra_paths(dir: &Path) -> String {
+    let path = dir.join("no-extra-paths.yaml");
+    fs::write(&path, "paths: []\n").unwrap();
+    path_str(&path).to_owned()
+}
+
 fn dir_entries(dir: &Path) -> Vec<String> {
     let mut names: Vec<_> = fs::read_dir(dir)
         .unwrap()
@@ -55,6 +63,8 @@ fn import_writes_the_output_and_is_repeatable() {
         path_str(&out),
         "--tolerances",
         &none,
+        "--extra-paths",
+        &no_extra_paths(dir.path()),
     ]);
     assert!(
         run.status.success(),
@@ -72,6 +82,7 @@ fn import_writes_the_output_and_is_repeatable() {
         path_str(&input),
         &format!("--out={}", path_str(&out)),
         &format!("--tolerances={none}"),
+        &format!("--extra-paths={}", no_extra_paths(dir.path())),
     ]);
     assert!(run.status.success());
     assert_eq!(fs::read(&out).unwrap(), first);
@@ -142,6 +153,8 @@ fn dangling_ref_message_names_ref_and_location() {
         path_str(&out),
         "--tolerances",
         &none,
+        "--extra-paths",
+        &no_extra_paths(dir.path()),
     ]);
     assert_eq!(run.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&run.stderr);
@@ -201,6 +214,8 @@ fn import_with_list(list: &str) -> (Output, std::path::PathBuf, tempfile::TempDi
         path_str(&out),
         "--tolerances",
         path_str(&tolerances),
+        "--extra-paths",
+        &no_extra_paths(dir.path()),
     ]);
     (run, out, dir)
 }
@@ -300,6 +315,8 @@ fn duplicate_operation_ids_are_rejected_by_name() {
         path_str(&out),
         "--tolerances",
         &none,
+        "--extra-paths",
+        &no_extra_paths(dir.path()),
     ]);
     assert_eq!(run.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&run.stderr);

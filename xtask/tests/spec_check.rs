@@ -7,12 +7,16 @@ use std::path::{Path, PathBuf};
 
 use serde_yaml_ng::Value;
 use xtask::spec::check::{check_text, header_source, CheckFailed, Checked};
-use xtask::spec::Tolerances;
+use xtask::spec::{ExtraPaths, Tolerances};
 
 /// `spec check` as the command runs it: with the checked-in tolerances.
 fn check(text: &str, upstream: &Path) -> Result<Checked, CheckFailed> {
     let tolerances = Tolerances::checked_in().unwrap_or_else(|e| panic!("{e}"));
-    check_text(text, upstream, &tolerances)
+    check_text(text, upstream, &tolerances, &extra())
+}
+
+fn extra() -> ExtraPaths {
+    ExtraPaths::checked_in().unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A field of `info.x-upstream` of the vendored file.
@@ -265,7 +269,7 @@ fn a_changed_tolerance_list_needs_a_re_import() {
     assert!(!tolerances.is_empty(), "the checked-in list has entries");
     tolerances.entries.pop();
     tolerances.sha256 = Some("0".repeat(64));
-    let found = match check_text(&text, &no_upstream(), &tolerances) {
+    let found = match check_text(&text, &no_upstream(), &tolerances, &extra()) {
         Ok(checked) => panic!("expected a failure: {:?}", checked.lines),
         Err(failed) => failed.problems,
     };
@@ -311,6 +315,42 @@ fn missing_header_is_reported() {
     let found = problems(body, &no_upstream());
     assert!(
         found.iter().any(|p| p.contains("importer's header")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_changed_extra_path_list_needs_a_re_import() {
+    // A path added to the list without a re-import: the recorded checksum
+    // differs and the file lacks the path; both are reported.
+    let text = vendored_text();
+    let tolerances = Tolerances::checked_in().unwrap();
+    let mut extra = extra();
+    extra.entries.push(xtask::spec::extra_paths::ExtraPath {
+        path: "/series".into(),
+        reason: "test".into(),
+    });
+    extra.sha256 = Some("0".repeat(64));
+    let found = match check_text(&text, &no_upstream(), &tolerances, &extra) {
+        Ok(checked) => panic!("expected a failure: {:?}", checked.lines),
+        Err(failed) => failed.problems,
+    };
+    assert!(
+        found.iter().any(
+            |p| p.starts_with("extra paths:") && p.contains("re-run `cargo xtask spec import`")
+        ),
+        "{found:?}"
+    );
+    // A path dropped from the list: the file holds a path the importer
+    // would no longer keep, which canonical form catches too.
+    let mut fewer = ExtraPaths::checked_in().unwrap();
+    fewer.entries.pop();
+    let found = match check_text(&text, &no_upstream(), &tolerances, &fewer) {
+        Ok(checked) => panic!("expected a failure: {:?}", checked.lines),
+        Err(failed) => failed.problems,
+    };
+    assert!(
+        found.iter().any(|p| p.starts_with("not in canonical form")),
         "{found:?}"
     );
 }

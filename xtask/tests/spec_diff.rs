@@ -9,7 +9,7 @@ use std::fs;
 use serde_yaml_ng::{Mapping, Value};
 use xtask::spec::diff::{self, Change, Kind, Section};
 use xtask::spec::rules::Rule;
-use xtask::spec::Tolerances;
+use xtask::spec::{ExtraPaths, Tolerances};
 
 fn vendored_text() -> String {
     let path = xtask::spec::workspace_root().join(xtask::spec::DEFAULT_OUT);
@@ -98,6 +98,7 @@ fn identical_input_through_the_importer_has_no_changes() {
         text.as_bytes(),
         "same.yaml",
         &Tolerances::checked_in().unwrap(),
+        &ExtraPaths::checked_in().unwrap(),
     )
     .unwrap();
     assert!(report.changes.is_empty(), "{:#?}", report.changes);
@@ -122,6 +123,7 @@ fn prose_and_extensions_are_not_changes() {
         new.as_bytes(),
         "new.yaml",
         &Tolerances::none(),
+        &ExtraPaths::checked_in().unwrap(),
     )
     .unwrap();
     assert!(report.changes.is_empty(), "{:#?}", report.changes);
@@ -704,6 +706,7 @@ fn diff_with_tolerances(mutate: impl FnOnce(&mut Value)) -> diff::Report {
         new.as_bytes(),
         "new.yaml",
         &Tolerances::checked_in().unwrap(),
+        &ExtraPaths::checked_in().unwrap(),
     )
     .unwrap()
 }
@@ -723,6 +726,7 @@ fn tolerated_fields_are_not_changes_against_their_upstream() {
         &fs::read(upstream).unwrap(),
         source,
         &Tolerances::checked_in().unwrap(),
+        &ExtraPaths::checked_in().unwrap(),
     )
     .unwrap();
     assert!(report.changes.is_empty(), "{:#?}", report.changes);

@@ -67,6 +67,7 @@ fn every_mutation_imports_and_is_non_breaking() {
                     p.document.as_bytes(),
                     &format!("rehearsal-{}.yaml", mutation.name),
                     &tolerances(),
+                    &xtask::spec::ExtraPaths::checked_in().unwrap(),
                     xtask::spec::tolerance::Mode::Import,
                 )
                 .unwrap()
@@ -265,6 +266,7 @@ fn a_breaking_mutation_would_not_be_called_safe() {
         text.as_bytes(),
         "new.yaml",
         &tolerances(),
+        &xtask::spec::ExtraPaths::checked_in().unwrap(),
     )
     .unwrap();
     assert!(!rehearse::diff_says_safe(&report));
@@ -280,6 +282,7 @@ fn a_breaking_mutation_would_not_be_called_safe() {
         &vendored(),
         "new.yaml",
         &tolerances(),
+        &xtask::spec::ExtraPaths::checked_in().unwrap(),
     )
     .unwrap();
     assert!(

@@ -9,7 +9,7 @@ use xtask::spec::diff::{self, Change, Kind, Report, Section};
 use xtask::spec::rules::Rule;
 
 const V2_0_0: &str = "kalshi-openapi-2.0.0-2025-11-02.yaml";
-const V3_34_0: &str = "kalshi-portfolio-3.34.0.yaml";
+const V3_34_0: &str = "kalshi-openapi-3.34.0-assembled.yaml";
 const SAMPLE: &str = "openapi/samples/diff-2.0.0-to-3.34.0.md";
 
 /// The six V1 order writes of 2.0.0, gone by 3.22.
@@ -36,7 +36,8 @@ fn report(old: (&[u8], &str), new_file: &str) -> Option<Report> {
     let new_path = common::shared_spec(new_file)?;
     let new = fs::read(new_path).unwrap();
     let tolerances = xtask::spec::Tolerances::checked_in().unwrap();
-    Some(diff::diff_inputs(old.0, old.1, &new, new_file, &tolerances).unwrap())
+    let extra = xtask::spec::ExtraPaths::checked_in().unwrap();
+    Some(diff::diff_inputs(old.0, old.1, &new, new_file, &tolerances, &extra).unwrap())
 }
 
 fn find<'r>(

@@ -62,6 +62,67 @@ fn imports_3_31_0_keeping_only_portfolio_paths() {
 }
 
 #[test]
+fn imports_the_assembled_document_with_the_extra_paths() {
+    // The vendored input: /portfolio plus exactly the listed extra paths,
+    // nothing else of the whole document (no /markets/trades, no /series).
+    let file = "kalshi-openapi-3.34.0-assembled.yaml";
+    let Some(path) = shared_spec(file) else {
+        return;
+    };
+    let extra = xtask::spec::ExtraPaths::checked_in().unwrap();
+    let imported = xtask::spec::import_document_with(
+        &fs::read(path).unwrap(),
+        file,
+        &xtask::spec::Tolerances::none(),
+        &extra,
+        xtask::spec::tolerance::Mode::Import,
+    )
+    .unwrap();
+    let doc = parse(&imported.yaml);
+    let paths: Vec<&str> = doc["paths"]
+        .as_mapping()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    let outside: Vec<&str> = paths
+        .iter()
+        .copied()
+        .filter(|p| !is_portfolio_path(p))
+        .collect();
+    let mut listed: Vec<&str> = extra.entries.iter().map(|e| e.path.as_str()).collect();
+    listed.sort();
+    assert_eq!(outside, listed);
+    assert_eq!(imported.paths, 31 + listed.len());
+    for id in ["GetMarket", "GetMarkets", "GetMarketOrderbook", "GetEvent"] {
+        assert!(operation_ids(&doc).iter().any(|op| op == id), "{id}");
+    }
+    assert!(
+        doc["info"]["x-upstream"]["extra_paths_sha256"].is_string(),
+        "provenance records the list"
+    );
+    check_refs(&doc).unwrap();
+}
+
+#[test]
+fn a_listed_path_the_input_lacks_is_refused() {
+    let Some(path) = shared_spec("kalshi-portfolio-3.34.0.yaml") else {
+        return;
+    };
+    let extra = xtask::spec::ExtraPaths::checked_in().unwrap();
+    let err = xtask::spec::import_document_with(
+        &fs::read(path).unwrap(),
+        "kalshi-portfolio-3.34.0.yaml",
+        &xtask::spec::Tolerances::none(),
+        &extra,
+        xtask::spec::tolerance::Mode::Import,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("openapi/extra_paths.yaml lists `/"), "{err}");
+}
+
+#[test]
 fn imports_2_0_0() {
     let Some(imported) = import_shared("kalshi-openapi-2.0.0-2025-11-02.yaml") else {
         return;
@@ -118,10 +179,12 @@ fn vendored_file_is_up_to_date() {
     let bytes = fs::read(input).unwrap();
     // As `spec import` makes it: with the checked-in tolerances.
     let tolerances = xtask::spec::Tolerances::checked_in().unwrap();
+    let extra = xtask::spec::ExtraPaths::checked_in().unwrap();
     let fresh = xtask::spec::import_document_with(
         &bytes,
         source,
         &tolerances,
+        &extra,
         xtask::spec::tolerance::Mode::Import,
     )
     .unwrap();

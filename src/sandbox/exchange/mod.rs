@@ -24,6 +24,7 @@
 mod account;
 mod book;
 mod groups;
+mod markets;
 mod reads;
 #[cfg(test)]
 mod tests;
@@ -33,7 +34,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::SandboxError;
 use crate::money::{Count, Dollars};
+use crate::price_rules::{PriceRange, PriceRules};
 
+pub(crate) use markets::MarketFilter;
 pub(crate) use reads::{FillFilter, OrderFilter, PositionFilter, SettlementFilter};
 pub(crate) use wire::wire;
 
@@ -68,28 +71,42 @@ pub enum MarketResult {
 
 /// A market to create in the sandbox.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MarketSpec {
     /// The market ticker, e.g. `KXTEST-26-T50`.
     pub ticker: String,
     /// The event it belongs to, e.g. `KXTEST-26`.
     pub event_ticker: String,
-    /// Price increment; $0.01 by default. Must be a multiple of $0.0001 and below $1.
+    /// Price increment of a flat market; $0.01 by default. Must be a multiple of
+    /// $0.0001 and below $1. Ignored when [`MarketSpec::price_rules`] is set.
     pub tick_size: Dollars,
+    /// The market's price ranges, when not one flat tick. Every step must be a
+    /// multiple of $0.0001.
+    pub price_rules: Option<PriceRules>,
 }
 
 impl MarketSpec {
-    /// A market with the default tick of $0.01.
+    /// A market with the default tick of $0.01 (`linear_cent`).
     pub fn new(ticker: impl Into<String>, event_ticker: impl Into<String>) -> Self {
         MarketSpec {
             ticker: ticker.into(),
             event_ticker: event_ticker.into(),
             tick_size: Dollars::from_micros(10_000),
+            price_rules: None,
         }
     }
 
-    /// Use another tick size.
+    /// One flat tick from $0 to $1 (and no other price ranges).
     pub fn tick_size(mut self, tick_size: Dollars) -> Self {
         self.tick_size = tick_size;
+        self.price_rules = None;
+        self
+    }
+
+    /// These price ranges, e.g. [`PriceRules::tapered_deci_cent`]: the market
+    /// answers with them and refuses orders off them, as Kalshi does.
+    pub fn price_rules(mut self, rules: PriceRules) -> Self {
+        self.price_rules = Some(rules);
         self
     }
 }
@@ -184,7 +201,10 @@ struct OrderRec {
 #[derive(Clone, Debug)]
 struct MarketRec {
     event_ticker: String,
-    tick: i64,
+    /// The prices orders may use: checked exactly as the order builders check them.
+    rules: PriceRules,
+    /// Creation order (listing, cursors).
+    number: u64,
     result: Option<MarketResult>,
     /// Indices (into `orders`) of resting orders.
     resting: Vec<usize>,
@@ -330,7 +350,6 @@ impl Exchange {
     }
 
     pub(crate) fn create_market(&mut self, spec: &MarketSpec) -> Res<()> {
-        let tick = spec.tick_size.as_micros();
         if spec.ticker.trim().is_empty() || spec.ticker.contains(',') {
             return Err(bad(
                 "invalid_ticker",
@@ -340,12 +359,31 @@ impl Exchange {
         if spec.event_ticker.trim().is_empty() {
             return Err(bad("invalid_ticker", "the event ticker must not be empty"));
         }
-        if tick <= 0 || tick >= ONE || tick % 100 != 0 {
+        let rules = match &spec.price_rules {
+            Some(rules) => rules.clone(),
+            None => {
+                let tick = spec.tick_size.as_micros();
+                if tick <= 0 || tick >= ONE {
+                    return Err(bad(
+                        "invalid_tick_size",
+                        format!("tick size {} must be in (0, 1)", spec.tick_size),
+                    ));
+                }
+                PriceRules::new([PriceRange::new(Dollars::ZERO, Dollars::ONE, spec.tick_size)])
+                    .map_err(|e| bad("invalid_tick_size", e.to_string()))?
+            }
+        };
+        // Exact money: price × count must be whole micro-dollars.
+        if let Some(range) = rules
+            .ranges()
+            .iter()
+            .find(|r| r.step.as_micros() % 100 != 0 || r.start.as_micros() % 100 != 0)
+        {
             return Err(bad(
                 "invalid_tick_size",
                 format!(
-                    "tick size {} must be in (0, 1) and a multiple of 0.0001",
-                    spec.tick_size
+                    "price range {}..{} step {} must be on multiples of 0.0001",
+                    range.start, range.end, range.step
                 ),
             ));
         }
@@ -356,11 +394,13 @@ impl Exchange {
                 format!("market {} already exists", spec.ticker),
             ));
         }
+        let number = self.next();
         self.markets.insert(
             spec.ticker.clone(),
             MarketRec {
                 event_ticker: spec.event_ticker.clone(),
-                tick,
+                rules,
+                number,
                 result: None,
                 resting: Vec::new(),
             },
@@ -384,25 +424,19 @@ impl Exchange {
         Ok(())
     }
 
+    /// The market's price rules, the same [`PriceRules::check`] the order builders
+    /// run, so an order the builders accept is accepted here and the other way round.
     fn check_price(&self, ticker: &str, price: i64) -> Res<()> {
-        let tick = self.market(ticker)?.tick;
+        let rules = &self.market(ticker)?.rules;
         if price <= 0 || price >= ONE {
             return Err(bad(
                 "invalid_price",
                 format!("price {} must be strictly between 0 and 1", dollars(price)),
             ));
         }
-        if price % tick != 0 {
-            return Err(bad(
-                "invalid_price",
-                format!(
-                    "price {} is not on the market's tick of {}",
-                    dollars(price),
-                    dollars(tick)
-                ),
-            ));
-        }
-        Ok(())
+        rules
+            .check(dollars(price))
+            .map_err(|reason| bad("invalid_price", format!("{ticker}: {reason}")))
     }
 
     fn user_order_idx(&self, order_id: &str) -> Res<usize> {

@@ -116,6 +116,18 @@ pub(super) fn admin(shared: &Shared, method: &Method, path: &str, body: &[u8]) -
             if body.get("tick_size").is_some() {
                 spec = spec.tick_size(Dollars::from_micros(price_of(&body, "tick_size")?));
             }
+            if let Some(name) = optional_str(&body, "price_level_structure")? {
+                let rules = crate::price_rules::PriceRules::named(&name).ok_or_else(|| {
+                    err(
+                        400,
+                        "invalid_parameters",
+                        format!(
+                            "price_level_structure {name:?} is not linear_cent, deci_cent or tapered_deci_cent"
+                        ),
+                    )
+                })?;
+                spec = spec.price_rules(rules);
+            }
             lock(&shared.exchange).create_market(&spec)?;
             Ok(json!({}))
         }

@@ -5,6 +5,7 @@
 //! * [`orders`]: create, batch, cancel, amend, decrease, and the order reads;
 //! * [`order_groups`]: order groups;
 //! * [`portfolio`]: balance, fills, positions, settlements, resting order value;
+//! * [`markets`]: markets, their order books, events;
 //! * [`admin`]: the unsigned admin API under `/_sandbox/` and its guard;
 //! * [`params`]: reading query parameters and bodies.
 //!
@@ -14,6 +15,7 @@
 
 mod admin;
 mod auth;
+mod markets;
 mod order_groups;
 mod orders;
 mod params;
@@ -405,6 +407,7 @@ fn route(
     orders::route(exchange, &call)
         .or_else(|| order_groups::route(exchange, &call))
         .or_else(|| portfolio::route(exchange, &call))
+        .or_else(|| markets::route(exchange, &call))
         .unwrap_or_else(|| {
             Err(err(
                 404,

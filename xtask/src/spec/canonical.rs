@@ -33,6 +33,8 @@ pub struct Provenance {
     pub sha256: String,
     /// Hex SHA-256 of the tolerance list applied, if any.
     pub tolerances_sha256: Option<String>,
+    /// Hex SHA-256 of the extra-path list applied, if any.
+    pub extra_paths_sha256: Option<String>,
 }
 
 /// Reorders a path item: `$ref`, then the methods in [`METHODS`] order, then
@@ -63,6 +65,9 @@ pub fn document(slice: &Slice, provenance: &Provenance) -> Value {
     upstream.insert("sha256".into(), provenance.sha256.as_str().into());
     if let Some(tolerances) = &provenance.tolerances_sha256 {
         upstream.insert("tolerances_sha256".into(), tolerances.as_str().into());
+    }
+    if let Some(extra) = &provenance.extra_paths_sha256 {
+        upstream.insert("extra_paths_sha256".into(), extra.as_str().into());
     }
     upstream.insert(SLICE_SHA_KEY.into(), "".into());
 

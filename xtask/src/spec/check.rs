@@ -21,6 +21,7 @@ use std::path::Path;
 
 use serde_yaml_ng::Value;
 
+use super::extra_paths::{self, ExtraPaths};
 use super::tolerance::{self, Tolerances};
 use super::{canonical, import_document_with, model, parse_document, sha256_hex, slice};
 
@@ -61,17 +62,18 @@ pub fn header_source(text: &str) -> Option<&str> {
 }
 
 /// Reads `file` and checks it; `upstream_dir` is where the upstream file
-/// named in its header may be found, `tolerances` the list `spec import`
-/// applies (the checked-in one).
+/// named in its header may be found, `tolerances` and `extra` the lists
+/// `spec import` applies (the checked-in ones).
 pub fn check_file(
     file: &Path,
     upstream_dir: &Path,
     tolerances: &Tolerances,
+    extra: &ExtraPaths,
 ) -> Result<Checked, CheckFailed> {
     let text = fs::read_to_string(file).map_err(|e| CheckFailed {
         problems: vec![format!("cannot read it: {e}")],
     })?;
-    check_text(&text, upstream_dir, tolerances)
+    check_text(&text, upstream_dir, tolerances, extra)
 }
 
 /// Checks the text of a vendored file.
@@ -79,6 +81,7 @@ pub fn check_text(
     text: &str,
     upstream_dir: &Path,
     tolerances: &Tolerances,
+    extra: &ExtraPaths,
 ) -> Result<Checked, CheckFailed> {
     let mut checked = Checked::default();
     let mut problems = Vec::new();
@@ -95,14 +98,15 @@ pub fn check_text(
         Err(problem) => problems.push(problem),
     };
     record(slice_checksum(text));
-    record(canonical_form(text, &doc, tolerances));
+    record(canonical_form(text, &doc, tolerances, extra));
     record(
         slice::check_refs(&doc)
             .map(|n| format!("all {n} $refs resolve"))
             .map_err(|e| e.to_string()),
     );
     record(tolerance_list(&doc, tolerances));
-    for result in provenance(text, &doc, upstream_dir, tolerances) {
+    record(extra_path_list(&doc, extra));
+    for result in provenance(text, &doc, upstream_dir, tolerances, extra) {
         record(result);
     }
     if problems.is_empty() {
@@ -170,6 +174,57 @@ fn tolerance_list(doc: &Value, tolerances: &Tolerances) -> Result<String, String
     }
 }
 
+/// The recorded extra-path checksum must be the checked-in list's, and the
+/// file must hold every listed path: otherwise the list changed since the
+/// import.
+fn extra_path_list(doc: &Value, extra: &ExtraPaths) -> Result<String, String> {
+    let recorded = upstream_field(doc, "extra_paths_sha256");
+    let expected = extra
+        .sha256
+        .clone()
+        .filter(|_| !extra.is_empty())
+        .unwrap_or_default();
+    if recorded != expected {
+        let show = |s: &str| {
+            if s.is_empty() {
+                "none".to_owned()
+            } else {
+                s.to_owned()
+            }
+        };
+        return Err(format!(
+            "extra paths: the file was imported with extra-path list {}, but {} is {}; re-run `cargo xtask spec import`",
+            show(&recorded),
+            extra_paths::DEFAULT_PATH,
+            show(&expected)
+        ));
+    }
+    let paths = doc.get("paths").and_then(Value::as_mapping);
+    let missing: Vec<&str> = extra
+        .entries
+        .iter()
+        .filter(|e| !paths.is_some_and(|p| p.contains_key(e.path.as_str())))
+        .map(|e| e.path.as_str())
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "extra paths: {} lists {}, which the file lacks; re-run `cargo xtask spec import`",
+            extra_paths::DEFAULT_PATH,
+            missing.join(", ")
+        ));
+    }
+    Ok(if expected.is_empty() {
+        "no extra paths recorded or listed".to_owned()
+    } else {
+        format!(
+            "info.{}.extra_paths_sha256 matches {} ({} paths, all present)",
+            canonical::UPSTREAM_KEY,
+            extra_paths::DEFAULT_PATH,
+            extra.entries.len()
+        )
+    })
+}
+
 /// A string field of `info.x-upstream`, empty when absent.
 fn upstream_field(doc: &Value, key: &str) -> String {
     doc.get("info")
@@ -182,11 +237,16 @@ fn upstream_field(doc: &Value, key: &str) -> String {
 
 /// Re-slices the document, re-applies the tolerances, rebuilds it with its
 /// own provenance and emits it; the bytes must be the file's.
-fn canonical_form(text: &str, doc: &Value, tolerances: &Tolerances) -> Result<String, String> {
+fn canonical_form(
+    text: &str,
+    doc: &Value,
+    tolerances: &Tolerances,
+    extra: &ExtraPaths,
+) -> Result<String, String> {
     let source = header_source(text).ok_or_else(|| {
         format!("not in canonical form: the first line is not the importer's header (`{HEADER_PREFIX}<file>.`)")
     })?;
-    let mut sliced = slice::slice(doc)
+    let mut sliced = slice::slice(doc, extra, false)
         .map_err(|e| format!("not in canonical form: it does not re-import: {e}"))?;
     tolerance::apply(&mut sliced, tolerances, tolerance::Mode::Reapply)
         .map_err(|e| format!("not in canonical form: {e}"))?;
@@ -194,6 +254,8 @@ fn canonical_form(text: &str, doc: &Value, tolerances: &Tolerances) -> Result<St
     let provenance = canonical::Provenance {
         sha256: upstream_field(doc, "sha256"),
         tolerances_sha256: Some(upstream_field(doc, "tolerances_sha256")).filter(|s| !s.is_empty()),
+        extra_paths_sha256: Some(upstream_field(doc, "extra_paths_sha256"))
+            .filter(|s| !s.is_empty()),
     };
     let expected = canonical::emit(&canonical::document(&sliced, &provenance), source)
         .and_then(|text| canonical::seal(&text))
@@ -214,9 +276,11 @@ fn reimport(
     source: &str,
     path: &Path,
     tolerances: &Tolerances,
+    extra: &ExtraPaths,
 ) -> Result<String, String> {
-    let imported = import_document_with(upstream, source, tolerances, tolerance::Mode::Import)
-        .map_err(|e| format!("re-import: {} does not import: {e}", path.display()))?;
+    let imported =
+        import_document_with(upstream, source, tolerances, extra, tolerance::Mode::Import)
+            .map_err(|e| format!("re-import: {} does not import: {e}", path.display()))?;
     if let Some(warning) = imported.warnings.first() {
         return Err(format!("re-import: {warning}"));
     }
@@ -268,6 +332,7 @@ fn provenance(
     doc: &Value,
     upstream_dir: &Path,
     tolerances: &Tolerances,
+    extra: &ExtraPaths,
 ) -> Vec<Result<String, String>> {
     let mut results = Vec::new();
     let Some(upstream) = doc
@@ -333,7 +398,7 @@ fn provenance(
                     path.display()
                 ))
             });
-            results.push(reimport(text, &bytes, source, &path, tolerances));
+            results.push(reimport(text, &bytes, source, &path, tolerances, extra));
         }
         Err(_) => results.push(Ok(format!(
             "{} is not present, so the checksum was not compared with it",

@@ -45,6 +45,11 @@ pub enum SpecError {
         second: String,
     },
 
+    /// A problem with `openapi/extra_paths.yaml` or one of its entries, or a
+    /// listed path the input lacks.
+    #[error("{0}")]
+    ExtraPaths(String),
+
     /// A problem with `openapi/tolerances.yaml` or one of its entries.
     #[error("{0}")]
     Tolerance(String),

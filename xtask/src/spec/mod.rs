@@ -1,5 +1,6 @@
 //! The vendored OpenAPI slice: importing an upstream Kalshi document into the
-//! normalized `/portfolio` subset that `build.rs` generates the client from.
+//! normalized `/portfolio` subset (plus the few listed extra paths) that
+//! `build.rs` generates the client from.
 //!
 //! [`import_document_with`] does the whole job in memory (parse, slice, apply
 //! the tolerances, emit, self-check) so that other commands and tests can
@@ -11,6 +12,7 @@ pub mod canonical;
 pub mod check;
 pub mod diff;
 mod error;
+pub mod extra_paths;
 pub mod generate;
 pub mod model;
 pub mod pointer;
@@ -29,6 +31,7 @@ use serde_yaml_ng::Value;
 use sha2::{Digest, Sha256};
 
 pub use error::SpecError;
+pub use extra_paths::ExtraPaths;
 pub use slice::{Section, Slice};
 pub use tolerance::Tolerances;
 
@@ -71,26 +74,30 @@ pub fn import_document(input: &[u8], source_name: &str) -> Result<Imported, Spec
         input,
         source_name,
         &Tolerances::none(),
+        &ExtraPaths::none(),
         tolerance::Mode::Import,
     )
 }
 
-/// Imports an upstream document entirely in memory and applies
-/// `tolerances` (as `spec import` does with the checked-in list, in
-/// [`tolerance::Mode::Import`]).
+/// Imports an upstream document entirely in memory, keeping the paths of
+/// `extra` besides `/portfolio`, and applies `tolerances` (as `spec import`
+/// does with the checked-in lists, in [`tolerance::Mode::Import`], where a
+/// listed extra path the input lacks is an error).
 pub fn import_document_with(
     input: &[u8],
     source_name: &str,
     tolerances: &Tolerances,
+    extra: &ExtraPaths,
     mode: tolerance::Mode,
 ) -> Result<Imported, SpecError> {
     let upstream = parse_document(input)?;
-    let mut slice = slice::slice(&upstream)?;
+    let mut slice = slice::slice(&upstream, extra, mode == tolerance::Mode::Import)?;
     let warnings = tolerance::apply(&mut slice, tolerances, mode)?;
     let sha256 = sha256_hex(input);
     let provenance = canonical::Provenance {
         sha256: sha256.clone(),
         tolerances_sha256: tolerances.sha256.clone().filter(|_| !tolerances.is_empty()),
+        extra_paths_sha256: extra.sha256.clone().filter(|_| !extra.is_empty()),
     };
     let doc = canonical::document(&slice, &provenance);
     let yaml = canonical::seal(&canonical::emit(&doc, source_name)?)?;
@@ -220,17 +227,24 @@ pub fn import_file(
     input: &Path,
     out: &Path,
     tolerances: &Tolerances,
+    extra: &ExtraPaths,
 ) -> Result<Imported, ImportError> {
     let bytes = fs::read(input).map_err(|source| ImportError::Read {
         path: input.to_owned(),
         source,
     })?;
     let source_name = file_name(input);
-    let imported = import_document_with(&bytes, &source_name, tolerances, tolerance::Mode::Import)
-        .map_err(|source| ImportError::Spec {
-            path: input.to_owned(),
-            source,
-        })?;
+    let imported = import_document_with(
+        &bytes,
+        &source_name,
+        tolerances,
+        extra,
+        tolerance::Mode::Import,
+    )
+    .map_err(|source| ImportError::Spec {
+        path: input.to_owned(),
+        source,
+    })?;
     write_atomically(out, imported.yaml.as_bytes()).map_err(|source| ImportError::Write {
         path: out.to_owned(),
         source,

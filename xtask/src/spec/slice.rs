@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_yaml_ng::{Mapping, Value};
 
 use super::canonical;
+use super::extra_paths::ExtraPaths;
 use super::pointer::{self, ROOT};
 use super::SpecError;
 
@@ -130,8 +131,12 @@ fn is_method(key: &str) -> bool {
     METHODS.contains(&key)
 }
 
-/// Cuts the `/portfolio` slice out of a parsed upstream document.
-pub fn slice(doc: &Value) -> Result<Slice, SpecError> {
+/// Cuts the `/portfolio` slice, plus the paths of `extra`, out of a parsed
+/// upstream document. With `strict`, a listed extra path the document lacks
+/// is an error (`spec import`: a typo, or a path gone upstream); without, it
+/// is skipped (the new side of `spec diff`, which reports the operations as
+/// removed).
+pub fn slice(doc: &Value, extra: &ExtraPaths, strict: bool) -> Result<Slice, SpecError> {
     let root = doc
         .as_mapping()
         .ok_or_else(|| SpecError::NotOpenApi("the top level is not a mapping".into()))?;
@@ -159,13 +164,22 @@ pub fn slice(doc: &Value) -> Result<Slice, SpecError> {
         let path = key
             .as_str()
             .ok_or_else(|| SpecError::malformed(&paths_loc, "a path key is not a string"))?;
-        if is_portfolio_path(path) {
+        if is_portfolio_path(path) || extra.contains(path) {
             let kept = walker.prune(item, Kind::PathItem, &pointer::push(&paths_loc, path))?;
             paths.insert(path.to_owned(), kept);
         }
     }
-    if paths.is_empty() {
+    if !paths.keys().any(|path| is_portfolio_path(path)) {
         return Err(SpecError::NoPortfolioPaths);
+    }
+    if strict {
+        if let Some(missing) = extra.entries.iter().find(|e| !paths.contains_key(&e.path)) {
+            return Err(SpecError::ExtraPaths(format!(
+                "{} lists `{}`, which the input does not have; remove or fix the entry",
+                super::extra_paths::DEFAULT_PATH,
+                missing.path
+            )));
+        }
     }
     check_operation_ids(&paths)?;
 

@@ -32,6 +32,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_yaml_ng::Value;
 
+use super::extra_paths::ExtraPaths;
 use super::model::{self, Operation};
 use super::rules::{stricter, Rule};
 use super::tolerance::{self, Tolerances};
@@ -40,16 +41,19 @@ use super::SpecError;
 /// Slices both inputs with the importer and compares them. The new side is
 /// cut with `tolerances` as `spec import` would cut it (entries that do not
 /// apply become the report's warnings); the old side gets them too, silently,
-/// so that a base that is raw upstream compares like the vendored file.
+/// so that a base that is raw upstream compares like the vendored file. Both
+/// sides keep the paths of `extra` besides `/portfolio`; a listed path one
+/// side lacks shows up as its operations added or removed.
 pub fn diff_inputs(
     old: &[u8],
     old_source: &str,
     new: &[u8],
     new_source: &str,
     tolerances: &Tolerances,
+    extra: &ExtraPaths,
 ) -> Result<Report, SpecError> {
-    let (old_doc, _) = sliced(old, old_source, tolerances, tolerance::Mode::Reapply)?;
-    let (new_doc, findings) = sliced(new, new_source, tolerances, tolerance::Mode::Lenient)?;
+    let (old_doc, _) = sliced(old, old_source, tolerances, extra, tolerance::Mode::Reapply)?;
+    let (new_doc, findings) = sliced(new, new_source, tolerances, extra, tolerance::Mode::Lenient)?;
     let mut report = diff(&old_doc, &new_doc);
     report.old.source = old_source.to_owned();
     report.new.source = new_source.to_owned();
@@ -61,9 +65,10 @@ fn sliced(
     input: &[u8],
     source: &str,
     tolerances: &Tolerances,
+    extra: &ExtraPaths,
     mode: tolerance::Mode,
 ) -> Result<(Value, Vec<tolerance::Finding>), SpecError> {
-    let imported = super::import_document_with(input, source, tolerances, mode)?;
+    let imported = super::import_document_with(input, source, tolerances, extra, mode)?;
     Ok((
         super::parse_document(imported.yaml.as_bytes())?,
         imported.warnings,

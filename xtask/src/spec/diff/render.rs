@@ -66,7 +66,7 @@ pub fn render_markdown(report: &Report) -> String {
         report.old.source, report.old.version
     ));
     out.push_str(&format!(
-        "- new: `{}`, version {}, cut to `/portfolio` like `spec import`\n",
+        "- new: `{}`, version {}, cut to `/portfolio` and the extra paths like `spec import`\n",
         report.new.source, report.new.version
     ));
     out.push_str(&format!(

@@ -168,10 +168,12 @@ pub fn prepare(mutation: &Mutation, vendored: &[u8]) -> Result<Preparation, Stri
     // As `spec import` and `spec diff` would: with the checked-in tolerance list (the
     // vendored file already carries its effect, so its entries are moot here).
     let tolerances = super::Tolerances::checked_in().map_err(|e| e.to_string())?;
+    let extra = super::ExtraPaths::checked_in().map_err(|e| e.to_string())?;
     let imported = super::import_document_with(
         document.as_bytes(),
         &source,
         &tolerances,
+        &extra,
         super::tolerance::Mode::Import,
     )
     .map_err(|e| format!("`spec import` rejects the mutated document: {e}"))?;
@@ -181,6 +183,7 @@ pub fn prepare(mutation: &Mutation, vendored: &[u8]) -> Result<Preparation, Stri
         document.as_bytes(),
         &source,
         &tolerances,
+        &extra,
     )
     .map_err(|e| format!("`spec diff` rejects the mutated document: {e}"))?;
     Ok(Preparation::Ready(Box::new(Prepared {

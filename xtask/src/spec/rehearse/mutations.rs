@@ -17,13 +17,15 @@ pub const ADDED_NAME: &str = "rehearsal_added";
 pub const ADDED_PATH: &str = "/portfolio/rehearsal_added";
 
 /// The schemas whose optional fields are added and removed: the ones the
-/// facade returns to users and the sandbox produces, plus the error body.
-pub const FIELD_SCHEMAS: [&str; 5] = [
+/// facade returns to users and the sandbox produces, plus the error body,
+/// plus `Market`, the main schema of the extra paths.
+pub const FIELD_SCHEMAS: [&str; 6] = [
     "Order",
     "Fill",
     "Settlement",
     "MarketPosition",
     "ErrorResponse",
+    "Market",
 ];
 
 /// One synthetic upstream change.
