@@ -1,0 +1,155 @@
+//! Every command run as a user runs it: the real binary, `--sandbox`, its stdout,
+//! stderr and exit code snapshot-tested (ids and times redacted: the sandbox assigns
+//! them).
+
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kalshi-portfolio"))
+        .args(args)
+        .env_remove("KALSHI_ENV")
+        .env_remove("KALSHI_API_KEY_ID")
+        .env_remove("KALSHI_PRIVATE_KEY_PATH")
+        .env_remove("KALSHI_PRIVATE_KEY")
+        .env_remove("RUST_LOG")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap()
+}
+
+/// stdout, stderr and the exit code as one text.
+fn transcript(args: &[&str]) -> String {
+    let output = run(args);
+    format!(
+        "$ kalshi-portfolio {}\nexit: {}\n--- stdout\n{}--- stderr\n{}",
+        args.join(" "),
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+macro_rules! snapshot {
+    ($name:expr, $text:expr) => {{
+        let mut settings = insta::Settings::clone_current();
+        settings.add_filter(
+            r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+            "[id]                                ",
+        );
+        settings.add_filter(
+            r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|\+00:00)",
+            "[time]                  ",
+        );
+        settings.bind(|| insta::assert_snapshot!($name, $text));
+    }};
+}
+
+#[test]
+fn balance() {
+    snapshot!("balance", transcript(&["--sandbox", "balance"]));
+    snapshot!(
+        "balance_json",
+        transcript(&["--sandbox", "balance", "--json"])
+    );
+}
+
+#[test]
+fn positions() {
+    snapshot!("positions", transcript(&["--sandbox", "positions"]));
+}
+
+#[test]
+fn fills() {
+    snapshot!(
+        "fills",
+        transcript(&[
+            "--sandbox",
+            "fills",
+            "--ticker",
+            "KXFED-26MAR-H0",
+            "--limit",
+            "8"
+        ])
+    );
+    let output = run(&["--sandbox", "fills", "--json"]);
+    assert!(output.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Six markets, fifty trades each, each trade one fill.
+    assert_eq!(lines.len(), 300);
+    assert!(lines
+        .iter()
+        .all(|l| l["fill_id"].is_string() && l["count"].is_string()));
+}
+
+#[test]
+fn settlements() {
+    snapshot!("settlements", transcript(&["--sandbox", "settlements"]));
+}
+
+#[test]
+fn orders_list() {
+    snapshot!(
+        "orders_resting",
+        transcript(&["--sandbox", "orders", "list", "--status", "resting"])
+    );
+    snapshot!(
+        "orders_event",
+        transcript(&[
+            "--sandbox",
+            "orders",
+            "list",
+            "--event",
+            "KXCPI-26JAN",
+            "--status",
+            "canceled"
+        ])
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_and_name_the_fix() {
+    snapshot!("bad_env", transcript(&["--env", "staging", "balance"]));
+    snapshot!("no_credentials", transcript(&["balance"]));
+    snapshot!(
+        "bad_since",
+        transcript(&["--sandbox", "export", "fills", "--since", "yesterday"])
+    );
+    snapshot!(
+        "missing_db",
+        transcript(&["export", "fills", "--from-db", "/nonexistent/k.sqlite"])
+    );
+    let output = run(&["orders", "list", "--ticker", "A", "--event", "B"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn export_csv_every_column_filled_and_db_matches_api() {
+    let dir = std::env::temp_dir().join(format!("kp-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv_path = dir.join("settlements.csv");
+    let output = run(&[
+        "--sandbox",
+        "export",
+        "settlements",
+        "-o",
+        csv_path.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 3);
+    for row in &rows {
+        assert_eq!(row.len(), headers.len());
+        assert!(row.iter().all(|cell| !cell.is_empty()), "{row:?}");
+    }
+    snapshot!(
+        "export_settlements_csv",
+        std::fs::read_to_string(&csv_path).unwrap()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,293 @@
+//! `sync` killed and run again leaves the database equal to the API.
+//!
+//! The sandbox runs as a server in this process; the real binary syncs from it in a
+//! child process (as a cron job would), with the sandbox slowing every page so a
+//! `kill -9` lands in the middle. Whatever instant the kill hits, the rerun must end
+//! with the database equal, row by row, to an independent walk of the API (the
+//! library's own iterators). Nothing here asserts a duration: the kill instants only
+//! spread the kills over the run, and the comparison holds for any of them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use kalshi_portfolio::order_builders::TimeInForce;
+use kalshi_portfolio::records::{FillRecord, OrderRecord, PositionRecord, SettlementRecord};
+use kalshi_portfolio::sandbox::{Fault, MarketResult, Sandbox};
+use kalshi_portfolio::types::GetPositionsSettlementStatus;
+use kalshi_portfolio::NewOrder;
+use kalshi_portfolio_cli::export_db;
+use serde_json::Value;
+
+struct Setup {
+    sandbox: Sandbox,
+    dir: PathBuf,
+    key: PathBuf,
+}
+
+impl Setup {
+    fn new(name: &str) -> Setup {
+        let sandbox = kalshi_portfolio_cli::seed::start().unwrap();
+        let dir = std::env::temp_dir().join(format!("kp-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let key = dir.join("key.pem");
+        sandbox.write_private_key_file(&key).unwrap();
+        Setup { sandbox, dir, key }
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.join("kalshi.sqlite")
+    }
+
+    fn sync(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kalshi-portfolio"));
+        command
+            .args(["sync", "--page-size", "10", "--db"])
+            .arg(self.db())
+            .env("KALSHI_ENV", self.sandbox.base_url())
+            .env("KALSHI_API_KEY_ID", self.sandbox.key_id())
+            .env("KALSHI_PRIVATE_KEY_PATH", &self.key)
+            .env_remove("KALSHI_PRIVATE_KEY")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        command
+    }
+
+    fn sync_to_completion(&self) {
+        let output = self.sync().output().unwrap();
+        assert!(
+            output.status.success(),
+            "sync failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    /// Every row of the API, walked with the library, as the database stores it.
+    fn api(&self) -> Tables {
+        let client = self.sandbox.client().unwrap();
+        let mut tables = Tables::default();
+        for fill in client.get_fills().limit(7).iter() {
+            let r = FillRecord::from(fill.unwrap());
+            tables
+                .fills
+                .insert(r.fill_id.clone(), serde_json::to_value(&r).unwrap());
+        }
+        for order in client.get_orders().limit(7).iter() {
+            let r = OrderRecord::from(order.unwrap());
+            tables
+                .orders
+                .insert(r.order_id.clone(), serde_json::to_value(&r).unwrap());
+        }
+        for settlement in client.get_settlements().limit(7).iter() {
+            let r = SettlementRecord::from(settlement.unwrap());
+            tables
+                .settlements
+                .insert(r.ticker.clone(), serde_json::to_value(&r).unwrap());
+        }
+        for position in client
+            .get_positions()
+            .settlement_status(GetPositionsSettlementStatus::All)
+            .iter()
+        {
+            let r = PositionRecord::from(position.unwrap());
+            let key = format!("{}:{:?}{:?}", r.kind, r.ticker, r.event_ticker);
+            tables
+                .positions
+                .insert(key, serde_json::to_value(&r).unwrap());
+        }
+        tables
+    }
+
+    fn database(&self) -> Tables {
+        database(&self.db())
+    }
+}
+
+impl Drop for Setup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[derive(Debug, Default, PartialEq)]
+struct Tables {
+    fills: BTreeMap<String, Value>,
+    orders: BTreeMap<String, Value>,
+    settlements: BTreeMap<String, Value>,
+    positions: BTreeMap<String, Value>,
+}
+
+fn database(path: &Path) -> Tables {
+    let db = rusqlite::Connection::open(path).unwrap();
+    let mut tables = Tables::default();
+    let rows = |sql: &str, f: &mut dyn FnMut(&rusqlite::Row<'_>)| {
+        let mut statement = db.prepare(sql).unwrap();
+        let mut rows = statement.query([]).unwrap();
+        while let Some(row) = rows.next().unwrap() {
+            f(row);
+        }
+    };
+    rows("SELECT * FROM fills", &mut |row| {
+        let v = serde_json::to_value(export_db::fill_row(row).unwrap()).unwrap();
+        let id = v["fill_id"].as_str().unwrap().to_string();
+        assert!(tables.fills.insert(id, v).is_none());
+    });
+    rows("SELECT * FROM orders", &mut |row| {
+        let v = serde_json::to_value(export_db::order_row(row).unwrap()).unwrap();
+        let id = v["order_id"].as_str().unwrap().to_string();
+        assert!(tables.orders.insert(id, v).is_none());
+    });
+    rows("SELECT * FROM settlements", &mut |row| {
+        let v = serde_json::to_value(export_db::settlement_row(row).unwrap()).unwrap();
+        let id = v["ticker"].as_str().unwrap().to_string();
+        assert!(tables.settlements.insert(id, v).is_none());
+    });
+    rows("SELECT * FROM positions", &mut |row| {
+        let v = serde_json::to_value(export_db::position_row(row).unwrap()).unwrap();
+        let key = format!(
+            "{}:{:?}{:?}",
+            v["kind"].as_str().unwrap(),
+            v["ticker"].as_str(),
+            v["event_ticker"].as_str()
+        );
+        assert!(tables.positions.insert(key, v).is_none());
+    });
+    tables
+}
+
+fn assert_same(api: &Tables, db: &Tables) {
+    for (name, a, d) in [
+        ("fills", &api.fills, &db.fills),
+        ("orders", &api.orders, &db.orders),
+        ("settlements", &api.settlements, &db.settlements),
+        ("positions", &api.positions, &db.positions),
+    ] {
+        let missing: Vec<_> = a.keys().filter(|k| !d.contains_key(*k)).collect();
+        let extra: Vec<_> = d.keys().filter(|k| !a.contains_key(*k)).collect();
+        assert!(
+            missing.is_empty(),
+            "{name}: missing from the database: {missing:?}"
+        );
+        assert!(
+            extra.is_empty(),
+            "{name}: in the database, not the API: {extra:?}"
+        );
+        for (key, value) in a {
+            assert_eq!(&d[key], value, "{name} {key} differs");
+        }
+    }
+}
+
+fn kill_after(mut child: Child, delay: Duration) {
+    std::thread::sleep(delay);
+    // SIGKILL on Unix: no destructor, no rollback by the program itself.
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn killed_at_several_instants_then_rerun_equals_the_api() {
+    let setup = Setup::new("crash");
+    for (round, ms) in [120u64, 350, 700, 1100, 1600].into_iter().enumerate() {
+        // Every page slowed so the run lasts a few seconds and the kill lands inside.
+        setup.sandbox.inject(
+            Fault::delay(Duration::from_millis(25))
+                .path_contains("/portfolio/")
+                .times(10_000),
+        );
+        let child = setup.sync().spawn().unwrap();
+        kill_after(child, Duration::from_millis(ms));
+        setup.sandbox.clear_faults();
+        if setup.db().exists() {
+            // Where the kill landed (informational; any instant must do).
+            let partial = setup.database();
+            eprintln!(
+                "kill after {ms} ms: {} fills, {} orders in the database",
+                partial.fills.len(),
+                partial.orders.len()
+            );
+        }
+        if round == 2 {
+            // New activity between interrupted runs: more fills, a settlement.
+            trade(&setup.sandbox, "KXGDP-26Q1-T2", 7);
+            setup
+                .sandbox
+                .settle_market("KXGDP-26Q1-T2", MarketResult::No)
+                .unwrap();
+        }
+    }
+    setup.sync_to_completion();
+    let db = setup.database();
+    assert_eq!(db.fills.len(), 307);
+    assert_same(&setup.api(), &db);
+
+    // A later run is incremental and still exact after new activity.
+    trade(&setup.sandbox, "KXGDP-26Q1-T3", 5);
+    setup.sync_to_completion();
+    let db = setup.database();
+    assert_eq!(db.fills.len(), 312);
+    assert_same(&setup.api(), &db);
+}
+
+#[test]
+fn failing_mid_walk_keeps_whole_pages_and_the_rerun_resumes() {
+    let setup = Setup::new("resume");
+    // Five pages of fills go through, then the server fails every attempt of the
+    // sixth: the run exits 1 with five committed pages and the cursor of the sixth.
+    setup.sandbox.inject(
+        Fault::delay(Duration::from_millis(1))
+            .path_contains("/portfolio/fills")
+            .times(5),
+    );
+    setup.sandbox.inject(
+        Fault::server_error(503)
+            .path_contains("/portfolio/fills")
+            .times(4),
+    );
+    let output = setup.sync().output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("syncing fills"), "{stderr}");
+    let partial = setup.database();
+    assert_eq!(partial.fills.len(), 50);
+    let db = rusqlite::Connection::open(setup.db()).unwrap();
+    let cursor: Option<String> = db
+        .query_row(
+            "SELECT cursor FROM sync_state WHERE resource = 'fills'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(cursor.is_some());
+    drop(db);
+
+    setup.sandbox.clear_journal();
+    setup.sync_to_completion();
+    // The rerun started at the saved cursor: its first fills request carries it.
+    let first = setup
+        .sandbox
+        .journal()
+        .into_iter()
+        .find(|entry| entry.path.contains("/portfolio/fills"))
+        .unwrap();
+    assert!(
+        first.query.as_deref().unwrap_or("").contains("cursor="),
+        "{first:?}"
+    );
+    assert_same(&setup.api(), &setup.database());
+}
+
+/// `n` more fills in `ticker` (IOC bids into the seeded asks).
+fn trade(sandbox: &Sandbox, ticker: &str, n: usize) {
+    let client = sandbox.client().unwrap();
+    for _ in 0..n {
+        let order = NewOrder::new(ticker)
+            .bid()
+            .price("0.99")
+            .count(1u32)
+            .time_in_force(TimeInForce::ImmediateOrCancel);
+        client.create_order(&order).unwrap();
+    }
+}
