@@ -89,6 +89,11 @@ pub struct ListArgs {
 pub enum OrdersCommand {
     /// List orders.
     List(OrdersListArgs),
+    /// Place the orders of a CSV file, each exactly once (rerun after a crash
+    /// places only what is missing).
+    Place(crate::place::PlaceArgs),
+    /// Cancel the resting orders of a market, an event, or the whole account.
+    Cancel(crate::cancel::CancelArgs),
 }
 
 /// Options of `orders list`.
@@ -110,8 +115,9 @@ pub struct OrdersListArgs {
 /// Options of `sync`.
 #[derive(Debug, Args)]
 pub struct SyncArgs {
-    /// The SQLite database (created when missing). Default `kalshi.sqlite`, or
-    /// `kalshi-sandbox.sqlite` with --sandbox so sandbox rows never mix with real ones.
+    /// The SQLite database (created when missing). Default `kalshi.sqlite`; with
+    /// --sandbox, `kalshi-sandbox.sqlite`, emptied first (each sandbox is a new
+    /// exchange).
     #[arg(long)]
     pub db: Option<PathBuf>,
     /// Rows per page asked of the API (1 to 1000).
@@ -201,12 +207,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Balance(ref args) => crate::read::balance(&connection()?, args),
         Command::Orders(OrdersCommand::List(ref args)) => crate::read::orders(&connection()?, args),
+        Command::Orders(OrdersCommand::Place(ref args)) => crate::place::run(&connection()?, args),
+        Command::Orders(OrdersCommand::Cancel(ref args)) => {
+            crate::cancel::run(&connection()?, args)
+        }
         Command::Positions(ref args) => crate::read::positions(&connection()?, args),
         Command::Fills(ref args) => crate::read::fills(&connection()?, args),
         Command::Settlements(ref args) => crate::read::settlements(&connection()?, args),
         Command::Sync(ref args) => {
             let connection = connection()?;
-            let db = args.db.clone().unwrap_or_else(|| connection.default_db());
+            let db = connection.db_path(args.db.as_ref())?;
             crate::sync::run(&connection, &db, args)
         }
         Command::Export(ref args) => match &args.from_db {

@@ -54,12 +54,29 @@ impl Connection {
         matches!(self.client.environment(), Environment::Production)
     }
 
-    /// The database `sync` writes when `--db` is not given.
-    pub fn default_db(&self) -> PathBuf {
-        if self.sandbox.is_some() {
-            PathBuf::from("kalshi-sandbox.sqlite")
-        } else {
-            PathBuf::from("kalshi.sqlite")
+    /// The database `sync` and `orders place` use: `--db`, else `kalshi.sqlite`. With
+    /// `--sandbox` and no `--db`, `kalshi-sandbox.sqlite`, emptied first: each
+    /// `--sandbox` run is a new exchange, so rows (and placed orders) of an earlier
+    /// one would not match it.
+    pub fn db_path(&self, given: Option<&PathBuf>) -> anyhow::Result<PathBuf> {
+        if let Some(path) = given {
+            return Ok(path.clone());
         }
+        if self.sandbox.is_none() {
+            return Ok(PathBuf::from("kalshi.sqlite"));
+        }
+        let path = PathBuf::from("kalshi-sandbox.sqlite");
+        for suffix in ["", "-wal", "-shm"] {
+            let file = PathBuf::from(format!("kalshi-sandbox.sqlite{suffix}"));
+            match std::fs::remove_file(&file) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(anyhow::Error::new(e)
+                        .context(format!("emptying {} for a new sandbox", file.display())))
+                }
+            }
+        }
+        Ok(path)
     }
 }

@@ -85,6 +85,14 @@ CREATE TABLE IF NOT EXISTS positions (
     last_updated_utc         TEXT,
     PRIMARY KEY (kind, key)
 );
+CREATE TABLE IF NOT EXISTS placed_orders (
+    client_order_id  TEXT PRIMARY KEY,
+    file_sha256      TEXT NOT NULL,
+    line             INTEGER NOT NULL,
+    ticker           TEXT NOT NULL,
+    order_id         TEXT NOT NULL,
+    placed_utc       TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS sync_state (
     resource       TEXT PRIMARY KEY,
     cursor         TEXT,

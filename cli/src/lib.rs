@@ -10,12 +10,14 @@
 //! | 2 | usage or bad input (arguments, configuration, a bad row in a file) |
 //! | 3 | partial failure: some of the work was done, some was not (e.g. orders not placed) |
 
+pub mod cancel;
 pub mod cli;
 pub mod connect;
 pub mod db;
 pub mod export;
 pub mod export_db;
 pub mod fail;
+pub mod place;
 pub mod pnl;
 pub mod read;
 pub mod seed;

@@ -153,3 +153,100 @@ fn export_csv_every_column_filled_and_db_matches_api() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn write(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("kp-commands-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn orders_place_and_cancel() {
+    let file = write(
+        "orders.csv",
+        "ticker,side,action,price,count,time_in_force,post_only,client_order_id\n\
+         KXFED-26MAR-H0,bid,,0.20,5,gtc,true,\n\
+         KXGDP-26Q1-T2,no,buy,0.70,3,gtc,,mine-1\n\
+         KXGDP-26Q1-T3,sell_yes,,0.99,2,ioc,,\n",
+    );
+    let file = file.to_str().unwrap();
+    let db = write("place.sqlite", "");
+    std::fs::remove_file(&db).unwrap();
+    let db = db.to_str().unwrap();
+    let mut settings = insta::Settings::clone_current();
+    // The file's hash depends on nothing but its bytes, but keep snapshots readable.
+    settings.add_filter(r"kp-[0-9a-f]{16}-", "kp-[file]-");
+    settings.add_filter(r"/\S*/kp-commands-\d+/", "[dir]/");
+    settings.bind(|| {
+        snapshot!(
+            "place_dry_run",
+            transcript(&[
+                "--sandbox",
+                "orders",
+                "place",
+                "--file",
+                file,
+                "--dry-run",
+                "--db",
+                db
+            ])
+        );
+        snapshot!(
+            "place",
+            transcript(&["--sandbox", "orders", "place", "--file", file, "--db", db])
+        );
+        let bad = write(
+            "bad.csv",
+            "ticker,side,price,count,colour\nA,bid,0.5,1,red\n",
+        );
+        snapshot!(
+            "place_unknown_column",
+            transcript(&[
+                "--sandbox",
+                "orders",
+                "place",
+                "--file",
+                bad.to_str().unwrap()
+            ])
+        );
+        let bad = write(
+            "bad2.csv",
+            "ticker,side,price,count\nA,bid,0.5,1\nB,bid,1.5,1\n",
+        );
+        snapshot!(
+            "place_bad_price",
+            transcript(&[
+                "--sandbox",
+                "orders",
+                "place",
+                "--file",
+                bad.to_str().unwrap()
+            ])
+        );
+    });
+    snapshot!(
+        "cancel_dry_run",
+        transcript(&[
+            "--sandbox",
+            "orders",
+            "cancel",
+            "--event",
+            "KXGDP-26Q1",
+            "--dry-run"
+        ])
+    );
+    snapshot!(
+        "cancel_ticker",
+        transcript(&[
+            "--sandbox",
+            "orders",
+            "cancel",
+            "--ticker",
+            "KXFED-26MAR-H0"
+        ])
+    );
+    let output = run(&["--sandbox", "orders", "cancel"]);
+    assert_eq!(output.status.code(), Some(2));
+}

@@ -337,3 +337,124 @@ fn export_from_the_database_equals_export_from_the_api() {
     from_db.extend(["--from-db", db]);
     assert!(export(&from_db).iter().all(String::is_empty));
 }
+
+fn place(setup: &Setup, file: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kalshi-portfolio"));
+    command
+        .args(["orders", "place", "--file"])
+        .arg(file)
+        .arg("--db")
+        .arg(setup.db())
+        .env("KALSHI_ENV", setup.sandbox.base_url())
+        .env("KALSHI_API_KEY_ID", setup.sandbox.key_id())
+        .env("KALSHI_PRIVATE_KEY_PATH", &setup.key)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// A file of `n` resting bids (below the seeded book, so they rest and stay listed).
+fn orders_file(setup: &Setup, n: usize) -> PathBuf {
+    let mut text = String::from("ticker,side,price,count,time_in_force\n");
+    for i in 0..n {
+        let ticker = ["KXFED-26MAR-H0", "KXGDP-26Q1-T2", "KXGDP-26Q1-T3"][i % 3];
+        text.push_str(&format!(
+            "{ticker},buy_yes,0.{:02},{},gtc\n",
+            5 + i % 10,
+            1 + i % 4
+        ));
+    }
+    let path = setup.dir.join("orders.csv");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// How many orders of the API carry each `client_order_id` starting with `kp-`.
+fn placed_by_client_id(setup: &Setup) -> BTreeMap<String, usize> {
+    let client = setup.sandbox.client().unwrap();
+    let mut counts = BTreeMap::new();
+    for order in client.get_orders().limit(1000).iter() {
+        let order = order.unwrap();
+        if order.client_order_id.starts_with("kp-") {
+            *counts.entry(order.client_order_id).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+#[test]
+fn orders_place_killed_mid_file_then_rerun_places_each_row_once() {
+    let setup = Setup::new("place");
+    let file = orders_file(&setup, 60);
+    for ms in [150u64, 500, 900] {
+        // Every batch request slowed so the kill lands between (or inside) them.
+        setup.sandbox.inject(
+            Fault::delay(Duration::from_millis(200))
+                .path_contains("/batched")
+                .times(100),
+        );
+        let child = place(&setup, &file).spawn().unwrap();
+        kill_after(child, Duration::from_millis(ms));
+        setup.sandbox.clear_faults();
+        let placed = placed_by_client_id(&setup);
+        eprintln!("kill after {ms} ms: {} orders placed", placed.len());
+        assert!(placed.values().all(|&n| n == 1), "{placed:?}");
+    }
+    let output = place(&setup, &file).output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let placed = placed_by_client_id(&setup);
+    assert_eq!(placed.len(), 60, "{placed:?}");
+    assert!(placed.values().all(|&n| n == 1), "{placed:?}");
+    // The ids are the file's: line 2 to 61.
+    let lines: Vec<u64> = placed
+        .keys()
+        .map(|id| id.rsplit('-').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(lines.iter().min(), Some(&2));
+    assert_eq!(lines.iter().max(), Some(&61));
+
+    // Once more: everything is already placed, nothing is sent.
+    setup.sandbox.clear_journal();
+    let output = place(&setup, &file).output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(setup
+        .sandbox
+        .journal()
+        .iter()
+        .all(|entry| !entry.path.contains("/batched")));
+    assert_eq!(placed_by_client_id(&setup).len(), 60);
+}
+
+#[test]
+fn orders_place_with_a_bad_row_sends_nothing() {
+    let setup = Setup::new("badrow");
+    let mut text = std::fs::read_to_string(orders_file(&setup, 30)).unwrap();
+    // Line 32: a price off the one-cent tick (caught by the library's checks), and
+    // separately a file with a malformed count (caught while reading the file).
+    text.push_str("KXFED-26MAR-H0,buy_yes,0.105,1,gtc\n");
+    let off_tick = setup.dir.join("off_tick.csv");
+    std::fs::write(&off_tick, &text).unwrap();
+    let bad_count = setup.dir.join("bad_count.csv");
+    std::fs::write(
+        &bad_count,
+        text.replace(
+            "KXFED-26MAR-H0,buy_yes,0.105,1",
+            "KXFED-26MAR-H0,buy_yes,0.10,ten",
+        ),
+    )
+    .unwrap();
+    setup.sandbox.clear_journal();
+    for (file, expected) in [(&off_tick, "line 32: "), (&bad_count, "line 32: count")] {
+        let output = place(&setup, file).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(stderr.contains("nothing was sent"), "{stderr}");
+    }
+    assert!(setup
+        .sandbox
+        .journal()
+        .iter()
+        .all(|entry| entry.method == "GET"));
+    assert!(placed_by_client_id(&setup).is_empty());
+}
