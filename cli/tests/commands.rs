@@ -250,3 +250,30 @@ fn orders_place_and_cancel() {
     let output = run(&["--sandbox", "orders", "cancel"]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn pnl() {
+    snapshot!("pnl", transcript(&["--sandbox", "pnl"]));
+    snapshot!(
+        "pnl_event",
+        transcript(&["--sandbox", "pnl", "--by", "event"])
+    );
+    snapshot!(
+        "pnl_ticker",
+        transcript(&["--sandbox", "pnl", "--ticker", "KXCPI-26JAN-T0.3", "--json"])
+    );
+    // By day: the rows (one per UTC day the seeding touched) add up to the total.
+    let output = run(&["--sandbox", "pnl", "--by", "day", "--json"]);
+    assert!(output.status.success());
+    let mut total = kalshi_portfolio::Dollars::ZERO;
+    for line in String::from_utf8(output.stdout).unwrap().lines() {
+        let row: serde_json::Value = serde_json::from_str(line).unwrap();
+        let amount: kalshi_portfolio::Dollars = row["realized_pnl_dollars"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        total = total.checked_add(amount).unwrap();
+    }
+    assert_eq!(total.to_string(), "55.4400");
+}

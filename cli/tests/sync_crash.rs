@@ -458,3 +458,55 @@ fn orders_place_with_a_bad_row_sends_nothing() {
         .all(|entry| entry.method == "GET"));
     assert!(placed_by_client_id(&setup).is_empty());
 }
+
+#[test]
+fn pnl_from_the_database_equals_pnl_from_the_api_and_lists_differences() {
+    let setup = Setup::new("pnl");
+    setup.sync_to_completion();
+    let pnl = |extra: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_kalshi-portfolio"))
+            .arg("pnl")
+            .args(extra)
+            .env("KALSHI_ENV", setup.sandbox.base_url())
+            .env("KALSHI_API_KEY_ID", setup.sandbox.key_id())
+            .env("KALSHI_PRIVATE_KEY_PATH", &setup.key)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        (
+            String::from_utf8(output.stdout).unwrap(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    };
+    let db = setup.db();
+    let db = db.to_str().unwrap();
+    for by in ["market", "event", "day"] {
+        assert_eq!(
+            pnl(&["--by", by]),
+            pnl(&["--by", by, "--db", db]),
+            "--by {by}"
+        );
+    }
+    let (_, stderr) = pnl(&["--db", db]);
+    assert!(stderr.is_empty(), "{stderr}");
+
+    // Kalshi's figure disagreeing is listed, not hidden.
+    let connection = rusqlite::Connection::open(setup.db()).unwrap();
+    connection
+        .execute(
+            "UPDATE positions SET realized_pnl_micros = realized_pnl_micros + 10000
+             WHERE ticker = 'KXFED-26MAR-H0'",
+            [],
+        )
+        .unwrap();
+    drop(connection);
+    let (stdout, stderr) = pnl(&["--db", db, "--json"]);
+    assert!(stderr.contains("1 market(s) differ"), "{stderr}");
+    assert!(stderr.contains("KXFED-26MAR-H0"), "{stderr}");
+    let row: Value = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|v| v["ticker"] == "KXFED-26MAR-H0")
+        .unwrap();
+    assert_eq!(row["difference_dollars"], "-0.0100");
+}
