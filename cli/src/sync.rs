@@ -74,9 +74,7 @@ pub fn sync_all(
         ProgressDrawTarget::hidden()
     });
     let page_size = args.page_size;
-    let mut summary = Summary::default();
-
-    summary.fills = walk(
+    let fills = walk(
         db,
         "fills",
         args,
@@ -100,7 +98,7 @@ pub fn sync_all(
     .context("syncing fills")?;
 
     let mut seen_orders = HashSet::new();
-    summary.orders = walk(
+    let mut orders = walk(
         db,
         "orders",
         args,
@@ -123,9 +121,9 @@ pub fn sync_all(
         },
     )
     .context("syncing orders")?;
-    summary.orders += refresh_resting(connection, db, &seen_orders).context("refreshing orders")?;
+    orders += refresh_resting(connection, db, &seen_orders).context("refreshing orders")?;
 
-    summary.settlements = walk(
+    let settlements = walk(
         db,
         "settlements",
         args,
@@ -148,8 +146,13 @@ pub fn sync_all(
     )
     .context("syncing settlements")?;
 
-    summary.positions = positions(connection, db, page_size, &bars).context("syncing positions")?;
-    Ok(summary)
+    let positions = positions(connection, db, page_size, &bars).context("syncing positions")?;
+    Ok(Summary {
+        fills,
+        orders,
+        settlements,
+        positions,
+    })
 }
 
 /// Walk one resource page by page, each page and its state in one transaction.
