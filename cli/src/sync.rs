@@ -183,8 +183,22 @@ fn walk<T>(
         bar.set_message("(resumed)");
     }
     let mut written = 0u64;
+    let mut resuming = state.cursor.is_some();
     loop {
-        let page = fetch(state.cursor.clone(), state.run_min_ts)?;
+        let page = match fetch(state.cursor.clone(), state.run_min_ts) {
+            Ok(page) => page,
+            Err(e) if resuming && e.status() == Some(400) => {
+                // A saved cursor the API no longer accepts (expired, or the API
+                // changed): start the interrupted run over from its `min_ts`; the
+                // pages already stored are upserted again, harmlessly.
+                tracing::warn!(resource, error = %e, "saved cursor refused; restarting the run");
+                resuming = false;
+                state.cursor = None;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        resuming = false;
         let tx = db.transaction()?;
         for item in &page.items {
             if let Some(ts) = store(&tx, item)? {

@@ -510,3 +510,19 @@ fn pnl_from_the_database_equals_pnl_from_the_api_and_lists_differences() {
         .unwrap();
     assert_eq!(row["difference_dollars"], "-0.0100");
 }
+
+#[test]
+fn a_saved_cursor_the_api_refuses_restarts_the_interrupted_run() {
+    let setup = Setup::new("stale");
+    setup.sync_to_completion();
+    let db = rusqlite::Connection::open(setup.db()).unwrap();
+    db.execute(
+        "UPDATE sync_state SET cursor = 'no-such-cursor' WHERE resource = 'fills'",
+        [],
+    )
+    .unwrap();
+    drop(db);
+    trade(&setup.sandbox, "KXFED-26MAR-H0", 3);
+    setup.sync_to_completion();
+    assert_same(&setup.api(), &setup.database());
+}
