@@ -34,7 +34,8 @@ pub struct Global {
     /// (markets, hundreds of fills, settlements, resting orders): no key, no network.
     #[arg(long, global = true, conflicts_with = "env")]
     pub sandbox: bool,
-    /// Log what the library does to stderr (-v info, -vv debug, -vvv trace).
+    /// Log what the library does to stderr (-v debug: each request with its status
+    /// and latency; -vv trace).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 }

@@ -53,19 +53,17 @@ pub fn main_entry() -> ExitCode {
     }
 }
 
-/// `-v` turns on the library's tracing (info), `-vv` debug, `-vvv` trace; always on
-/// stderr so stdout stays a clean data stream. `RUST_LOG` overrides.
+/// `-v` turns on the library's tracing at debug (one line per request, with its
+/// operation, status and latency), `-vv` trace; always on
+/// stderr so stdout stays a clean data stream.
 fn init_tracing(verbose: u8) {
     let level = match verbose {
         0 => return,
-        1 => "info",
-        2 => "debug",
-        _ => "trace",
+        1 => tracing::Level::DEBUG,
+        _ => tracing::Level::TRACE,
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_max_level(level)
         .with_writer(std::io::stderr)
         .try_init();
 }

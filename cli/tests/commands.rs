@@ -277,3 +277,14 @@ fn pnl() {
     }
     assert_eq!(total.to_string(), "55.4400");
 }
+
+#[test]
+fn verbose_logs_requests_on_stderr_and_leaves_stdout_alone() {
+    let quiet = run(&["--sandbox", "balance", "--json"]);
+    let verbose = run(&["--sandbox", "-v", "balance", "--json"]);
+    assert!(verbose.status.success());
+    assert_eq!(quiet.stdout, verbose.stdout);
+    let stderr = String::from_utf8_lossy(&verbose.stderr);
+    assert!(stderr.contains("operation=\"get_balance\""), "{stderr}");
+    assert!(quiet.stderr.is_empty());
+}
