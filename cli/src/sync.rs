@@ -164,12 +164,7 @@ fn walk<T>(
     fetch: impl Fn(Option<String>, Option<i64>) -> kalshi_portfolio::Result<Page<T>>,
     mut store: impl FnMut(&Transaction<'_>, &T) -> anyhow::Result<Option<i64>>,
 ) -> anyhow::Result<u64> {
-    let bar = bars.add(ProgressBar::new_spinner());
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {prefix:>12} {pos} rows {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
-    bar.set_prefix(resource.to_string());
+    let bar = progress(bars, resource);
 
     let mut state = db::load_state(db, resource)?;
     if state.cursor.is_none() {
@@ -257,8 +252,7 @@ fn positions(
     page_size: u64,
     bars: &MultiProgress,
 ) -> anyhow::Result<u64> {
-    let bar = bars.add(ProgressBar::new_spinner());
-    bar.set_prefix("positions");
+    let bar = progress(bars, "positions");
     let mut all = Vec::new();
     for position in connection
         .client
@@ -278,4 +272,16 @@ fn positions(
     tx.commit()?;
     bar.finish();
     Ok(all.len() as u64)
+}
+
+/// A spinner for one table: its name and the rows written so far.
+fn progress(bars: &MultiProgress, name: &str) -> ProgressBar {
+    let bar = bars.add(ProgressBar::new_spinner());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {prefix:>12} {pos} rows {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.set_prefix(name.to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
 }
