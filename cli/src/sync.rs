@@ -9,8 +9,9 @@
 //! resumes there; a page fetched twice is harmless because rows are upserted by id.
 //! When the last page is committed, the newest time seen becomes the high-water mark.
 //! Rows that appear while a run walks (newer than its first page) are newer than
-//! nothing it saw only if they are newer than the high-water mark, so the next run's
-//! window (which starts an overlap before it) includes them.
+//! the high-water mark, so the next run's window (which starts an overlap before it)
+//! includes them; a run that completes after being resumed is followed at once by
+//! such a run, so that a killed and rerun sync ends equal to the API.
 //!
 //! Orders change after they are created (resting → executed or canceled), which a
 //! `min_ts` on creation time does not see: after the walk, every order the database
@@ -179,6 +180,11 @@ fn walk<T>(
     }
     let mut written = 0u64;
     let mut resuming = state.cursor.is_some();
+    // A run resumed from a saved cursor began in an earlier invocation: rows added
+    // since then sit above its first page, newer than anything it saw. So when it
+    // completes, one fresh run (from the new high-water mark, less the overlap)
+    // follows at once, and the database equals the API when this call returns.
+    let mut catch_up = resuming;
     loop {
         let page = match fetch(state.cursor.clone(), state.run_min_ts) {
             Ok(page) => page,
@@ -214,6 +220,14 @@ fn walk<T>(
         db::save_state(&tx, resource, &state, done)?;
         tx.commit()?;
         bar.inc(page.items.len() as u64);
+        if done && catch_up {
+            catch_up = false;
+            state.run_min_ts = state
+                .high_water_ts
+                .map(|hw| hw.saturating_sub(args.overlap_secs.max(0)));
+            state.run_max_ts = None;
+            continue;
+        }
         if done {
             break;
         }
