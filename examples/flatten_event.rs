@@ -1,5 +1,6 @@
 //! "Flatten" an event: cancel every resting order in its markets, then report what
-//! is still held there, one row per market with exact money.
+//! is still held there, one row per market with exact money and the best bid it could
+//! be sold at now (from the market's order book).
 //!
 //! ```sh
 //! cargo run --example flatten_event                       # the offline sandbox
@@ -23,21 +24,34 @@ fn flatten(client: &Client, event: &str) -> Job {
             ),
         }
     }
+    let header = ["market", "position", "exposure $", "realized $", "exit at"];
     println!(
-        "{:<24} {:>10} {:>12} {:>12}",
-        "market", "position", "exposure $", "realized $"
+        "{:<24} {:>9} {:>11} {:>11} {:>8}",
+        header[0], header[1], header[2], header[3], header[4]
     );
     let mut exposure = Dollars::ZERO;
     for position in client.get_positions().event_ticker(event).iter() {
         if let Position::Market(p) = position? {
             exposure += p.market_exposure_dollars;
+            // Where the position could be sold now: the best bid for its side.
+            let book = client.get_market_orderbook(&p.ticker).depth(1).send()?;
+            let exit = match p.position_fp.is_negative() {
+                true => book.best_no_bid(),
+                false => book.best_yes_bid(),
+            };
+            let exit = exit.map_or("-".to_string(), |level| format!("{:.2}", level.price));
+            let (held, cost, pnl) = (
+                p.position_fp,
+                p.market_exposure_dollars,
+                p.realized_pnl_dollars,
+            );
             println!(
-                "{:<24} {:>10} {:>12.2} {:>12.2}",
-                p.ticker, p.position_fp, p.market_exposure_dollars, p.realized_pnl_dollars
+                "{:<24} {held:>9} {cost:>11.2} {pnl:>11.2} {exit:>8}",
+                p.ticker
             );
         }
     }
-    println!("{:<24} {:>10} {:>12.2}", "total", "", exposure);
+    println!("{:<24} {:>9} {exposure:>11.2}", "total", "");
     Ok(())
 }
 
@@ -59,6 +73,8 @@ fn main() -> Job {
     for (ticker, ask) in [("KXFLAT-26-T1", "0.40"), ("KXFLAT-26-T2", "0.60")] {
         sandbox.create_market(MarketSpec::new(ticker, "KXFLAT-26"))?;
         sandbox.add_liquidity(ticker, Side::Ask, ask.parse()?, "5".parse()?)?;
+        // Someone's bid: where the position could be sold.
+        sandbox.add_liquidity(ticker, Side::Bid, "0.05".parse()?, "20".parse()?)?;
         // 5 fill against the liquidity, 3 rest; and two more resting bids.
         client.create_order(&NewOrder::new(ticker).buy_yes().price(ask).count(8))?;
         for price in ["0.10", "0.11"] {

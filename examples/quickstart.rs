@@ -22,6 +22,7 @@ use std::error::Error;
 use std::process::ExitCode;
 
 use kalshi_portfolio::operations::Position;
+use kalshi_portfolio::price_rules::PriceRules;
 use kalshi_portfolio::sandbox::{MarketResult, MarketSpec, Sandbox, Side};
 use kalshi_portfolio::types::{self, GetPositionsSettlementStatus};
 use kalshi_portfolio::{env_vars, AmendOrder, Client, DecreaseOrder, Environment, NewOrder};
@@ -249,21 +250,38 @@ struct Ladder {
 
 /// Three post-only bids in one batch, one of them behind the counterparty's 0.42.
 fn place_ladder(client: &Client) -> Result<Ladder> {
-    let ladder: Vec<NewOrder> = ["0.43", "0.42", "0.41"]
-        .into_iter()
-        .map(|price| {
-            NewOrder::new(MARKET)
-                .bid()
-                .price(price)
-                .count(5)
-                .post_only(true)
-        })
+    // Price the ladder from the market itself: its price grid and its book, never a
+    // guessed tick. Three rungs from one level above the best bid down.
+    let market = client.get_market(MARKET)?;
+    let rules = PriceRules::try_from(&market)?;
+    let book = client.get_market_orderbook(MARKET).depth(1).send()?;
+    let best_bid = book.best_yes_bid().map(|level| level.price);
+    step(
+        "get_market + orderbook",
+        format!(
+            "{} ({}), best bid {}",
+            market.status,
+            market.price_level_structure,
+            best_bid.map_or("none".to_string(), |p| p.to_string())
+        ),
+    );
+    let top = best_bid
+        .and_then(|bid| rules.step_up(bid))
+        .ok_or("the market has no bid to ladder from")?;
+    let rung = NewOrder::for_market(&market)?
+        .bid()
+        .count(5)
+        .post_only(true);
+    let prices: Vec<_> = std::iter::successors(Some(top), |p| rules.step_down(*p))
+        .take(3)
         .collect();
+    let ladder: Vec<NewOrder> = prices.iter().map(|p| rung.clone().price(*p)).collect();
     let placed = client.batch_create_orders(&ladder)?;
     let ids: Vec<String> = placed.iter().filter_map(|r| r.order_id.clone()).collect();
+    let shown: Vec<String> = prices.iter().map(|p| format!("{p:.2}")).collect();
     step(
         "batch_create_orders",
-        format!("{} post-only bids at 0.43/0.42/0.41", ids.len()),
+        format!("{} post-only bids at {}", ids.len(), shown.join("/")),
     );
     let resting = client.get_orders().status("resting").send()?.items;
     step("get_orders", format!("{} resting", resting.len()));
@@ -273,7 +291,7 @@ fn place_ladder(client: &Client) -> Result<Ladder> {
     };
     step(
         "get_order_queue_position",
-        format!("0.42 rung: {behind} contracts ahead"),
+        format!("second rung: {behind} contracts ahead"),
     );
     let queue = client
         .get_queue_positions()
