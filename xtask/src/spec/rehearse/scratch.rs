@@ -18,9 +18,11 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// The top-level entries a build of the crate and its tests reads:
-/// `README.md` because `src/lib.rs` includes it as the crate docs. Tooling
-/// the build does not read (`.ci/`, the other Markdown files) is left out.
-const NEEDED: [&str; 12] = [
+/// `README.md` because `src/lib.rs` includes it as the crate docs, and every
+/// workspace member (`xtask`, `cli`), since cargo loads their manifests for
+/// any build in the workspace. Tooling the build does not read (`.ci/`, the
+/// other Markdown files) is left out.
+const NEEDED: [&str; 13] = [
     "Cargo.toml",
     "Cargo.lock",
     "build.rs",
@@ -31,6 +33,7 @@ const NEEDED: [&str; 12] = [
     "examples",
     "benches",
     "xtask",
+    "cli",
     "openapi",
     ".cargo",
 ];
