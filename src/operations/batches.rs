@@ -56,35 +56,12 @@ impl Client {
                 }
             }
         }
-        let chunk_ids = |chunk: &[types::CreateOrderV2Request]| -> Vec<String> {
-            chunk
-                .iter()
-                .map(|order| order.client_order_id.clone().unwrap_or_default())
-                .collect()
-        };
         in_chunks(
             &orders,
             self.max_batch_size(),
             |chunk| self.create_chunk(chunk.to_vec()),
-            |chunk, error| {
-                chunk_ids(chunk)
-                    .iter()
-                    .map(|id| {
-                        create_item_with_error(
-                            id,
-                            BATCH_FAILED,
-                            &batch_failed_message(error),
-                            error,
-                        )
-                    })
-                    .collect()
-            },
-            |chunk| {
-                chunk_ids(chunk)
-                    .iter()
-                    .map(|id| create_item_with_error(id, NOT_SENT, NOT_SENT_MESSAGE, &""))
-                    .collect()
-            },
+            |order| order.client_order_id.clone().unwrap_or_default(),
+            create_item_with_error,
         )
     }
 
@@ -310,25 +287,8 @@ impl Client {
             &ids,
             self.max_batch_size(),
             |chunk| self.cancel_chunk(chunk),
-            |chunk, error| {
-                chunk
-                    .iter()
-                    .map(|id| {
-                        cancel_item_with_error(
-                            id,
-                            BATCH_FAILED,
-                            &batch_failed_message(error),
-                            error,
-                        )
-                    })
-                    .collect()
-            },
-            |chunk| {
-                chunk
-                    .iter()
-                    .map(|id| cancel_item_with_error(id, NOT_SENT, NOT_SENT_MESSAGE, &""))
-                    .collect()
-            },
+            String::clone,
+            cancel_item_with_error,
         )
     }
 
@@ -449,15 +409,15 @@ fn batch_failed_message(error: &Error) -> String {
 
 /// Send `items` in chunks of at most `size`, one request each, in order, and join the
 /// answers. A failure of the first request is the call's error; a failure of a later
-/// one marks its items with `failed` and every later item with `unsent`, and ends the
-/// sending (an exchange refusing one request, or unreachable, is likely to refuse the
-/// next).
+/// one marks its items [`BATCH_FAILED`] and every later item [`NOT_SENT`] (each named
+/// by `id_of`, the item built by `marked`), and ends the sending (an exchange refusing
+/// one request, or unreachable, is likely to refuse the next).
 fn in_chunks<T, Item>(
     items: &[T],
     size: usize,
     mut send: impl FnMut(&[T]) -> Result<Vec<Item>>,
-    failed: impl Fn(&[T], &Error) -> Result<Vec<Item>>,
-    unsent: impl Fn(&[T]) -> Result<Vec<Item>>,
+    id_of: impl Fn(&T) -> String,
+    marked: fn(&str, &str, &str, &dyn std::fmt::Display) -> Result<Item>,
 ) -> Result<Vec<Item>> {
     let mut answers = Vec::with_capacity(items.len());
     let mut chunks = items.chunks(size.max(1));
@@ -468,9 +428,12 @@ fn in_chunks<T, Item>(
             Err(error) if first => return Err(error),
             Err(error) => {
                 tracing::warn!(error = %error, "a request of a batch failed; the rest is not sent");
-                answers.extend(failed(chunk, &error)?);
-                for rest in chunks.by_ref() {
-                    answers.extend(unsent(rest)?);
+                let failed = batch_failed_message(&error);
+                for item in chunk {
+                    answers.push(marked(&id_of(item), BATCH_FAILED, &failed, &error)?);
+                }
+                for item in chunks.by_ref().flatten() {
+                    answers.push(marked(&id_of(item), NOT_SENT, NOT_SENT_MESSAGE, &"")?);
                 }
             }
         }
