@@ -1,5 +1,6 @@
-//! Fault injection: 429 with Retry-After, 5xx, delays, and a request committed whose
-//! connection is then dropped before any response byte.
+//! Fault injection: 429 with Retry-After, 5xx, delays, a request committed whose
+//! connection is then dropped before any response byte, and requests executed after
+//! the client gave up on them.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -198,4 +199,58 @@ fn drop_after_commit_sends_no_response_byte() {
         );
     }
     assert_eq!(sandbox.journal().len(), 1);
+}
+
+/// A held request runs exactly where the test says: before the n-th later request,
+/// or at release; its answer, which nobody received, is recorded.
+#[test]
+fn a_held_request_executes_before_the_nth_later_request_or_at_release() {
+    let (sandbox, client) = setup();
+    let order = |id: &str| {
+        NewOrder::new(T)
+            .bid()
+            .price("0.20")
+            .count(1u32)
+            .client_order_id(id)
+    };
+
+    // Held until released: the client's error, then nothing until release_late.
+    sandbox.inject(Fault::execute_on_release().path_contains("/events/orders"));
+    let error = client.create_order(&order("held-1")).unwrap_err();
+    assert!(error.may_have_reached_exchange(), "{error:?}");
+    assert_eq!(sandbox.held_late(), 1);
+    assert_eq!(orders_with_client_id(&client, "held-1"), 0);
+    let released = sandbox.release_late();
+    assert_eq!(released.len(), 1);
+    assert_eq!(released[0].method, "POST");
+    assert_eq!(released[0].status, 201);
+    assert_eq!(released[0].body["client_order_id"], "held-1");
+    assert_eq!(sandbox.held_late(), 0);
+    assert_eq!(orders_with_client_id(&client, "held-1"), 1);
+
+    // Executed just before the third request after it: the client's own lookup (the
+    // first) and the test's first read do not see it, the next read does.
+    sandbox.inject(Fault::execute_before_request(3).path_contains("/events/orders"));
+    let _ = client.create_order(&order("held-2")).unwrap_err();
+    assert_eq!(orders_with_client_id(&client, "held-2"), 0);
+    assert_eq!(orders_with_client_id(&client, "held-2"), 1);
+    assert_eq!(sandbox.held_late(), 0);
+
+    // A late create after the same id was placed again is refused as a duplicate.
+    sandbox.inject(Fault::execute_on_release().path_contains("/events/orders"));
+    let _ = client.create_order(&order("held-3")).unwrap_err();
+    client.create_order(&order("held-3")).unwrap();
+    let released = sandbox.release_late();
+    assert_eq!(released[0].status, 409, "{released:?}");
+    assert_eq!(released[0].body["code"], "duplicate_client_order_id");
+    assert_eq!(orders_with_client_id(&client, "held-3"), 1);
+
+    let statuses: Vec<u16> = sandbox
+        .late_executions()
+        .iter()
+        .map(|late| late.status)
+        .collect();
+    assert_eq!(statuses, [201, 201, 409]);
+    sandbox.clear_late_executions();
+    assert!(sandbox.late_executions().is_empty());
 }

@@ -70,7 +70,10 @@
 //! * **Fault injection** ([`Sandbox::inject`]): 429 with `Retry-After`, a 5xx, a delay,
 //!   a request that is committed and whose connection is then dropped before any
 //!   response byte, or one whose connection is dropped at once and which is executed
-//!   later ([`Fault::execute_late`]: a request the client gave up on).
+//!   later: after a delay ([`Fault::execute_late`]), or at a point the test chooses
+//!   ([`Fault::execute_before_request`], [`Fault::execute_on_release`] with
+//!   [`Sandbox::release_late`]); [`Sandbox::late_executions`] says what each late
+//!   request did.
 //! * **A request journal** ([`Sandbox::journal`]) with the auth headers' secret values
 //!   redacted.
 //! * **One account, one shard.** Everything is in subaccount 0 on exchange index 0.
@@ -110,7 +113,7 @@
 //! | `POST /_sandbox/settle` | `{"ticker", "result": "yes"\|"no"}` |
 //! | `POST /_sandbox/balance` | `{"balance_cents": 100000}` |
 //! | `POST /_sandbox/keys` | `{"key_id", "public_key_pem"}` |
-//! | `POST /_sandbox/faults` | `{"kind": "rate_limited"\|"server_error"\|"delay"\|"drop_after_commit", "times"?: 1, "path_contains"?, "retry_after_secs"?, "status"?, "delay_ms"?}` |
+//! | `POST /_sandbox/faults` | `{"kind": "rate_limited"\|"server_error"\|"delay"\|"drop_after_commit"\|"execute_late", "times"?: 1, "path_contains"?, "retry_after_secs"?, "status"?, "delay_ms"?}` |
 //! | `GET /_sandbox/journal`, `DELETE /_sandbox/journal` | — |
 //!
 //! # Exchange rules
@@ -232,6 +235,17 @@ pub enum FaultKind {
     /// for). A create executed late after the client placed the same
     /// `client_order_id` again is refused as a duplicate, as Kalshi does.
     ExecuteLate(Duration),
+    /// Close the connection at once without answering, hold the request, and process
+    /// it when released: just before the sandbox handles the `after_requests`-th API
+    /// request that follows it (when set), or at [`Sandbox::release_late`], whichever
+    /// comes first. The same late execution as [`FaultKind::ExecuteLate`], at a point
+    /// a test chooses instead of after a sleep, so where it lands among the client's
+    /// retries, lookups and later calls is deterministic.
+    ExecuteOnRelease {
+        /// Process it just before the sandbox handles this many more API requests
+        /// (1: before the next one); `None`: only at [`Sandbox::release_late`].
+        after_requests: Option<u32>,
+    },
 }
 
 /// A fault for the next matching requests; see [`Sandbox::inject`].
@@ -279,6 +293,23 @@ impl Fault {
         Fault::new(FaultKind::ExecuteLate(delay))
     }
 
+    /// Drop the connection unanswered, hold the request, and execute it at
+    /// [`Sandbox::release_late`].
+    pub fn execute_on_release() -> Self {
+        Fault::new(FaultKind::ExecuteOnRelease {
+            after_requests: None,
+        })
+    }
+
+    /// Drop the connection unanswered and execute the request just before the
+    /// sandbox handles the `requests`-th API request after it (1: before the next;
+    /// 0 counts as 1), or at [`Sandbox::release_late`] if that comes first.
+    pub fn execute_before_request(requests: u32) -> Self {
+        Fault::new(FaultKind::ExecuteOnRelease {
+            after_requests: Some(requests.max(1)),
+        })
+    }
+
     /// Apply to the next `times` matching requests (default 1).
     pub fn times(mut self, times: u32) -> Self {
         self.times = times;
@@ -323,12 +354,34 @@ impl JournalEntry {
     }
 }
 
+/// A request the client gave up on, executed afterwards by a
+/// [`FaultKind::ExecuteLate`] or [`FaultKind::ExecuteOnRelease`] fault, with the answer
+/// nobody received.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct LateExecution {
+    /// `POST`, `DELETE`, …
+    pub method: String,
+    /// The path as received, percent-encoding intact.
+    pub path: String,
+    /// The status the exchange answered with (2xx: applied; 4xx: refused, e.g. a
+    /// create refused as a duplicate `client_order_id`).
+    pub status: u16,
+    /// The answer's body (`null` if it could not be read).
+    pub body: serde_json::Value,
+}
+
 /// State shared by the server and the [`Sandbox`] handle.
 pub(crate) struct Shared {
     exchange: Mutex<Exchange>,
     keys: Mutex<HashMap<String, PublicKey>>,
     faults: Mutex<Vec<Fault>>,
     journal: Mutex<Vec<JournalEntry>>,
+    /// Requests of [`FaultKind::ExecuteOnRelease`] faults not executed yet, in arrival
+    /// order.
+    held: Mutex<Vec<server::Held>>,
+    /// Every late execution so far, in execution order.
+    late: Mutex<Vec<LateExecution>>,
     window: Duration,
 }
 
@@ -388,6 +441,8 @@ impl SandboxBuilder {
             keys: Mutex::new(keys),
             faults: Mutex::new(Vec::new()),
             journal: Mutex::new(Vec::new()),
+            held: Mutex::new(Vec::new()),
+            late: Mutex::new(Vec::new()),
             window: self.window,
         });
         let listener = std::net::TcpListener::bind(("127.0.0.1", self.port))
@@ -589,6 +644,32 @@ impl Sandbox {
     /// Forget the journal.
     pub fn clear_journal(&self) {
         lock(&self.shared.journal).clear();
+    }
+
+    /// Execute now, in arrival order, every request held by a
+    /// [`FaultKind::ExecuteOnRelease`] fault, and return what each did.
+    pub fn release_late(&self) -> Vec<LateExecution> {
+        let held = std::mem::take(&mut *lock(&self.shared.held));
+        held.into_iter()
+            .map(|held| server::execute_held(&self.shared, held))
+            .collect()
+    }
+
+    /// How many requests [`FaultKind::ExecuteOnRelease`] faults hold, not executed yet.
+    pub fn held_late(&self) -> usize {
+        lock(&self.shared.held).len()
+    }
+
+    /// Every late execution since the start (or the last
+    /// [`Sandbox::clear_late_executions`]), oldest first: those of
+    /// [`FaultKind::ExecuteLate`] and [`FaultKind::ExecuteOnRelease`] faults alike.
+    pub fn late_executions(&self) -> Vec<LateExecution> {
+        lock(&self.shared.late).clone()
+    }
+
+    /// Forget the late executions recorded so far (held requests stay held).
+    pub fn clear_late_executions(&self) {
+        lock(&self.shared.late).clear();
     }
 
     /// Stop the server: stop accepting, let in-flight requests finish (briefly), and

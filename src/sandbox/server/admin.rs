@@ -188,6 +188,9 @@ pub(super) fn admin(shared: &Shared, method: &Method, path: &str, body: &[u8]) -
                     optional_int(&body, "delay_ms")?.unwrap_or(1000).max(0) as u64,
                 )),
                 "drop_after_commit" => FaultKind::DropAfterCommit,
+                "execute_late" => FaultKind::ExecuteLate(Duration::from_millis(
+                    optional_int(&body, "delay_ms")?.unwrap_or(1000).max(0) as u64,
+                )),
                 other => {
                     return Err(err(
                         400,

@@ -37,7 +37,9 @@ use tokio::sync::{watch, Notify};
 use tower::ServiceExt as _;
 
 use super::exchange::Exchange;
-use super::{lock, now_ms, Fault, FaultKind, JournalEntry, SandboxError, Shared, API_PREFIX};
+use super::{
+    lock, now_ms, Fault, FaultKind, JournalEntry, LateExecution, SandboxError, Shared, API_PREFIX,
+};
 
 /// Signals the connection task to drop its connection without answering.
 #[derive(Clone)]
@@ -156,6 +158,9 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Respon
     };
     let api_path = api_path.to_string();
 
+    // Held requests due before this one run first, as if they had been queued.
+    release_due(&shared);
+
     {
         let mut journal = lock(&shared.journal);
         if journal.len() >= JOURNAL_LIMIT {
@@ -172,6 +177,7 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Respon
 
     let mut drop_after_commit = false;
     let mut execute_late = None;
+    let mut hold = None;
     if let Some(kind) = take_fault(&shared, &path) {
         match kind {
             FaultKind::Delay(delay) => tokio::time::sleep(delay).await,
@@ -195,6 +201,7 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Respon
             }
             FaultKind::DropAfterCommit => drop_after_commit = true,
             FaultKind::ExecuteLate(delay) => execute_late = Some(delay),
+            FaultKind::ExecuteOnRelease { after_requests } => hold = Some(after_requests),
         }
     }
 
@@ -203,19 +210,26 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Respon
     }
 
     let params = params::query_params(query.as_deref());
-    if let Some(delay) = execute_late {
-        // The request outlives its connection: it runs later, its answer discarded.
-        let (late_shared, method, late_path, late_params, late_body) = (
-            shared.clone(),
-            parts.method.clone(),
-            api_path.clone(),
-            params.clone(),
-            body.clone(),
-        );
-        tokio::spawn(async move {
-            tokio::time::sleep(delay).await;
-            let _ = route(&late_shared, &method, &late_path, &late_params, &late_body);
-        });
+    if execute_late.is_some() || hold.is_some() {
+        // The request outlives its connection: it runs later, its answer discarded
+        // (and recorded among the late executions).
+        let held = Held {
+            method: parts.method.clone(),
+            path: path.clone(),
+            api_path: api_path.clone(),
+            params: params.clone(),
+            body: body.clone(),
+            countdown: hold.flatten(),
+        };
+        if let Some(delay) = execute_late {
+            let late_shared = shared.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                execute_held(&late_shared, held);
+            });
+        } else {
+            lock(&shared.held).push(held);
+        }
         if let Some(kill) = parts.extensions.get::<KillSwitch>() {
             kill.0.notify_one();
             std::future::pending::<()>().await;
@@ -233,6 +247,78 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Respon
         }
     }
     response
+}
+
+/// An authenticated API request whose connection was dropped unanswered, to be
+/// executed later ([`FaultKind::ExecuteLate`], [`FaultKind::ExecuteOnRelease`]).
+pub(crate) struct Held {
+    method: Method,
+    /// The path as received.
+    path: String,
+    /// The path below [`API_PREFIX`].
+    api_path: String,
+    params: HashMap<String, String>,
+    body: axum::body::Bytes,
+    /// API requests still to arrive before this one executes; `None`: only on release.
+    countdown: Option<u32>,
+}
+
+/// Count one more API request against every held request, and execute those due.
+fn release_due(shared: &Shared) {
+    let due: Vec<Held> = {
+        let mut held = lock(&shared.held);
+        for request in held.iter_mut() {
+            if let Some(countdown) = &mut request.countdown {
+                *countdown = countdown.saturating_sub(1);
+            }
+        }
+        let (due, wait) = held
+            .drain(..)
+            .partition(|request| request.countdown == Some(0));
+        *held = wait;
+        due
+    };
+    for request in due {
+        execute_held(shared, request);
+    }
+}
+
+/// Execute a request the client gave up on, and record what it did.
+pub(crate) fn execute_held(shared: &Shared, held: Held) -> LateExecution {
+    let (status, body) = match route(
+        shared,
+        &held.method,
+        &held.api_path,
+        &held.params,
+        &held.body,
+    ) {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            (status, ready_json(response.into_body()))
+        }
+        Err(e) => (e.status(), error_body(&e)),
+    };
+    let late = LateExecution {
+        method: held.method.to_string(),
+        path: held.path,
+        status,
+        body,
+    };
+    lock(&shared.late).push(late.clone());
+    late
+}
+
+/// The JSON of an answer the sandbox built in memory (always complete at once), or
+/// `null` if it is not.
+fn ready_json(body: Body) -> Value {
+    use std::future::Future as _;
+    let read = axum::body::to_bytes(body, MAX_BODY);
+    let mut read = std::pin::pin!(read);
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    match read.as_mut().poll(&mut context) {
+        std::task::Poll::Ready(Ok(bytes)) => serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        _ => Value::Null,
+    }
 }
 
 fn take_fault(shared: &Shared, path: &str) -> Option<FaultKind> {
