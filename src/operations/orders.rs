@@ -259,7 +259,8 @@ impl Client {
             // Kalshi leaves the counts out when an amend neither fills nor resizes the
             // order, which is what a retry repeating an applied amend does: the
             // remaining count the caller needs is then the order's.
-            Ok((mut amended, _)) => {
+            Ok((mut amended, attempts)) => {
+                warn_late_copy("amend_order", order_id, attempts);
                 if amended.remaining_count.is_none() {
                     if let Ok(order) = self.get_order(order_id) {
                         amended.remaining_count = Some(order.remaining_count_fp);
@@ -292,10 +293,18 @@ impl Client {
             CallKind::UNKEYED_WRITE
         };
         let target = body.reduce_to;
-        let result = self.call("decrease_order", kind, move |raw| {
-            let (id, body) = (id.clone(), body.clone());
-            async move { raw.decrease_order_v2().order_id(id).body(body).send().await }
-        });
+        let result = self
+            .call_counted("decrease_order", kind, move |raw| {
+                let (id, body) = (id.clone(), body.clone());
+                async move { raw.decrease_order_v2().order_id(id).body(body).send().await }
+            })
+            .map(|(decreased, attempts)| {
+                // A reduce_by is retried only when nothing happened: no copy in flight.
+                if target.is_some() {
+                    warn_late_copy("decrease_order", order_id, attempts);
+                }
+                decreased
+            });
         match (result, target) {
             // A failure after a retry or a lost answer: an attempt may have applied
             // it. If the order now rests at the target, one did, and this is success.
@@ -346,5 +355,22 @@ impl Client {
             |raw| async move { raw.cancel_all_orders().send().await },
         )
         .map(drop)
+    }
+}
+
+/// A write that succeeded on a retry may have left an earlier attempt in flight, which
+/// the exchange can still execute. An amend or `reduce_to` states its end state, so
+/// such a copy changes nothing, unless the order is changed again before it lands: it
+/// then restores this write's state. Nothing in the answer can say so (the generated
+/// answer types have no room for it), so the client says it here.
+fn warn_late_copy(operation: &'static str, order_id: &str, attempts: u32) {
+    if attempts > 1 {
+        tracing::warn!(
+            operation,
+            order_id,
+            attempts,
+            "succeeded on a retry: an earlier attempt may still execute late and undo a \
+             later change of this order"
+        );
     }
 }
