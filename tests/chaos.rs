@@ -1,8 +1,13 @@
 //! Chaos test on the sandbox: many randomized trials of create, batch create, amend,
 //! decrease, cancel and batch cancel, each write call hit by a random script of
 //! injected faults (429 with `Retry-After` 0 or 1 s, 5xx, a delay longer than the
-//! client's timeout, a response dropped after the exchange committed). After every
-//! trial the exchange's orders must equal the caller's view:
+//! client's timeout, a response dropped after the exchange committed, and a request
+//! dropped at once and executed late: before a later request of the call, after the
+//! call returned, or after the caller settled its view). The caller follows the
+//! README's recipes: `resolve_create` for a create whose outcome is unknown, the same
+//! id again for a batch order answered `NOT_PLACED`, and the same amend, `reduce_to`
+//! or cancel again after one failed. After every trial the exchange's orders must
+//! equal the caller's view:
 //!
 //! * no duplicate: each client_order_id appears at most once among all orders;
 //! * no loss: every create the caller believes succeeded exists, and every create that
@@ -12,20 +17,23 @@
 //!   remaining count the caller believes after a successful create, amend or decrease
 //!   is the exchange's;
 //! * every logical write made exactly as many requests as the retry rules allow for
-//!   its fault script (so a `reduce_by` is never repeated after an ambiguous failure).
+//!   its fault script (so a `reduce_by` is never repeated after an ambiguous failure);
+//! * every order a late create placed reached the caller, through the call's answer or
+//!   the resolve step, and a late amend, decrease or cancel that runs after the caller
+//!   settled its view changes nothing.
 //!
 //! The default run is short. `KALSHI_CHAOS_TRIALS=<n>` runs more trials and
 //! `KALSHI_CHAOS_SEED=<u64>` replays a seed (the seed is printed; retry jitter and
 //! thread timing are not part of it, so a replay makes the same operations and faults).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use kalshi_portfolio::order_builders::TimeInForce;
-use kalshi_portfolio::sandbox::{Fault, JournalEntry, MarketSpec, Sandbox, Side};
+use kalshi_portfolio::sandbox::{Fault, JournalEntry, LateExecution, MarketSpec, Sandbox, Side};
 use kalshi_portfolio::types::{Order, OrderStatus};
 use kalshi_portfolio::{
-    AmendOrder, Client, Count, DecreaseOrder, NewOrder, RateLimit, RetryPolicy,
+    AmendOrder, Client, Count, DecreaseOrder, Error, NewOrder, RateLimit, RetryPolicy,
 };
 
 /// The client's request timeout; injected delays are longer.
@@ -33,6 +41,8 @@ const TIMEOUT: Duration = Duration::from_millis(300);
 /// An injected delay: the client gives up first.
 const DELAY: Duration = Duration::from_millis(500);
 const MAX_ATTEMPTS: u32 = 4;
+/// `MAX_ATTEMPTS` as a request count.
+const MAX: usize = MAX_ATTEMPTS as usize;
 const DEFAULT_TRIALS: u64 = 12;
 const OPERATIONS_PER_TRIAL: usize = 12;
 /// Every write the client makes on orders goes under this path; reads do not.
@@ -62,6 +72,23 @@ enum FaultSpec {
     ServerError(u16),
     Delay,
     DropAfterCommit,
+    /// The connection is dropped at once and the request executed later, at `Release`.
+    ExecuteLate(Release),
+}
+
+/// When the sandbox executes the requests a call's `ExecuteLate` faults hold. One
+/// point per call, drawn with its script.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Release {
+    /// Just before the n-th API request after the held one (the call's retry or its
+    /// lookup), or right after the call if it makes fewer requests.
+    BeforeRequest(u32),
+    /// After the call returned, before the caller does anything about its outcome
+    /// (the resolve step finds it).
+    AfterCall,
+    /// After the caller has settled its view (resolved a create, read the order,
+    /// re-sent a write as the README recommends): the late copy must change nothing.
+    AfterSettle,
 }
 
 impl FaultSpec {
@@ -71,6 +98,8 @@ impl FaultSpec {
             FaultSpec::ServerError(status) => Fault::server_error(status),
             FaultSpec::Delay => Fault::delay(DELAY),
             FaultSpec::DropAfterCommit => Fault::drop_after_commit(),
+            FaultSpec::ExecuteLate(Release::BeforeRequest(n)) => Fault::execute_before_request(n),
+            FaultSpec::ExecuteLate(_) => Fault::execute_on_release(),
         };
         fault.path_contains(WRITE_PATH)
     }
@@ -87,22 +116,27 @@ impl FaultSpec {
             FaultSpec::ServerError(_) => "5xx",
             FaultSpec::Delay => "delay>timeout",
             FaultSpec::DropAfterCommit => "drop_after_commit",
+            FaultSpec::ExecuteLate(Release::BeforeRequest(_)) => "late(before a later request)",
+            FaultSpec::ExecuteLate(Release::AfterCall) => "late(after the call)",
+            FaultSpec::ExecuteLate(Release::AfterSettle) => "late(after the caller settled)",
         }
     }
 }
 
-fn random_fault(rng: &mut fastrand::Rng) -> FaultSpec {
+fn random_fault(rng: &mut fastrand::Rng, release: Release) -> FaultSpec {
     match rng.u32(0..100) {
-        0..=26 => FaultSpec::RateLimited(0),
-        27..=28 => FaultSpec::RateLimited(1),
-        29..=55 => FaultSpec::ServerError([500, 502, 503, 504][rng.usize(0..4)]),
-        56..=68 => FaultSpec::Delay,
-        _ => FaultSpec::DropAfterCommit,
+        0..=23 => FaultSpec::RateLimited(0),
+        24..=25 => FaultSpec::RateLimited(1),
+        26..=48 => FaultSpec::ServerError([500, 502, 503, 504][rng.usize(0..4)]),
+        49..=59 => FaultSpec::Delay,
+        60..=79 => FaultSpec::DropAfterCommit,
+        _ => FaultSpec::ExecuteLate(release),
     }
 }
 
 /// The faults the next write requests of one call meet, in order; requests after the
-/// script are answered normally.
+/// script are answered normally. Every late fault of one call is released at the same
+/// point.
 fn random_script(rng: &mut fastrand::Rng) -> Vec<FaultSpec> {
     let faults = match rng.u32(0..100) {
         0..=44 => 0,
@@ -111,20 +145,33 @@ fn random_script(rng: &mut fastrand::Rng) -> Vec<FaultSpec> {
         94..=98 => 3,
         _ => 4,
     };
-    (0..faults).map(|_| random_fault(rng)).collect()
+    let release = match rng.u32(0..10) {
+        0..=3 => Release::BeforeRequest(rng.u32(1..=3)),
+        4..=6 => Release::AfterCall,
+        _ => Release::AfterSettle,
+    };
+    (0..faults).map(|_| random_fault(rng, release)).collect()
+}
+
+/// When the late faults of a script are released (`None`: it has none).
+fn release_of(script: &[FaultSpec]) -> Option<Release> {
+    script.iter().find_map(|fault| match fault {
+        FaultSpec::ExecuteLate(release) => Some(*release),
+        _ => None,
+    })
 }
 
 /// How many requests the retry rules make for a call meeting `script`: a 429 is
 /// always retried, any other fault only for an idempotent call, and an answered
-/// request ends the call; at most `MAX_ATTEMPTS` in all.
-fn predicted_attempts(script: &[FaultSpec], idempotent: bool) -> usize {
+/// request ends the call; at most `max_attempts` in all.
+fn predicted_attempts(script: &[FaultSpec], idempotent: bool, max_attempts: usize) -> usize {
     let mut attempts = 0;
     loop {
         attempts += 1;
         let retried = script
             .get(attempts - 1)
             .is_some_and(|fault| fault.certainly_no_effect() || idempotent);
-        if !retried || attempts == MAX_ATTEMPTS as usize {
+        if !retried || attempts == max_attempts {
             return attempts;
         }
     }
@@ -181,6 +228,36 @@ struct Stats {
     reduced_by_overstated: u64,
     /// Order calls that failed, after which the caller re-read the order.
     resyncs: u64,
+    /// Failed amends, `reduce_to`s and cancels (single or batch items) the caller sent
+    /// again as the README recommends before reading the order.
+    resent_writes: u64,
+    /// Creates that failed with `Error::OutcomeUnknown`, settled by `resolve_create`
+    /// (the order existed already / was placed by it); batch orders included.
+    resolved_found: u64,
+    resolved_placed: u64,
+    /// Orders of batch creates answered `NOT_PLACED`, sent again with their id.
+    not_placed_resent: u64,
+    /// Requests the client gave up on that the sandbox executed afterwards: in all,
+    /// by operation, and when (during the call, after it returned, after the caller
+    /// settled its view); answered 2xx (applied) or refused.
+    late_by_operation: BTreeMap<&'static str, u64>,
+    late_during_call: u64,
+    late_after_call: u64,
+    late_after_settle: u64,
+    late_applied: u64,
+    late_refused: u64,
+    /// Orders placed by a late create (single or batch item): reported by the call
+    /// itself, or recovered by the resolve step (`resolve_create`, or the re-send of
+    /// a `NOT_PLACED` item).
+    late_creates_applied: u64,
+    late_creates_reported: u64,
+    late_creates_recovered: u64,
+    /// Late `reduce_by`s (never safe to repeat, so no recipe can settle them):
+    /// released before the caller read the order.
+    late_reduce_by: u64,
+    /// Orders placed by a late create that neither the call nor the resolve step
+    /// reported.
+    late_unaccounted: u64,
     duplicates: u64,
     losses: u64,
     mismatches: u64,
@@ -212,6 +289,11 @@ impl Stats {
             .iter()
             .map(|(k, v)| format!("{k} {v}"))
             .collect();
+        let late: Vec<String> = self
+            .late_by_operation
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
         format!(
             "chaos: seed={seed} trials={} operations={total} ({}) faults: {} (total {}); \
              write requests {} for {} calls = {} retries (max {} per call); \
@@ -221,6 +303,11 @@ impl Stats {
              batch cancel items refused after retry {}; items of failed batch cancels \
              not cancelled {}; already-applied cancel/decrease {} \
              (reduced_by overstated {}); amends read back {}; resyncs after errors {}; \
+             writes re-sent after errors {}; late executions {} ({}; during the call {}, \
+             after it {}, after the caller settled {}; applied {}, refused {}); orders \
+             placed late {} (reported by the call {}, recovered by the resolve step {}, \
+             unaccounted {}); late reduce_by {}; resolve_create found {} placed {}; \
+             NOT_PLACED items re-sent {}; \
              duplicates={} losses={} mismatches={} retry_rule_violations={} in {:.1}s",
             self.trials,
             ops.join(", "),
@@ -243,6 +330,22 @@ impl Stats {
             self.reduced_by_overstated,
             self.amends_read_back,
             self.resyncs,
+            self.resent_writes,
+            self.late_by_operation.values().sum::<u64>(),
+            late.join(", "),
+            self.late_during_call,
+            self.late_after_call,
+            self.late_after_settle,
+            self.late_applied,
+            self.late_refused,
+            self.late_creates_applied,
+            self.late_creates_reported,
+            self.late_creates_recovered,
+            self.late_unaccounted,
+            self.late_reduce_by,
+            self.resolved_found,
+            self.resolved_placed,
+            self.not_placed_resent,
             self.duplicates,
             self.losses,
             self.mismatches,
@@ -287,9 +390,21 @@ struct Trial {
     placed: Vec<Tracked>,
     /// client_order_ids of creates the caller knows were not placed.
     absent: Vec<String>,
+    /// A client that never retries: a quarter of the creates use it, so that more of
+    /// them end in `Error::OutcomeUnknown` and go through the resolve step.
+    once: Client,
 }
 
 impl Trial {
+    /// The client for the next create, and how many attempts it makes at most.
+    fn creating_client(&self, rng: &mut fastrand::Rng, retrying: &Client) -> (Client, usize) {
+        if rng.u32(0..4) == 0 {
+            (self.once.clone(), 1)
+        } else {
+            (retrying.clone(), MAX)
+        }
+    }
+
     fn resting(&self) -> Vec<usize> {
         (0..self.placed.len())
             .filter(|&i| matches!(self.placed[i].belief, Belief::Resting(_)))
@@ -335,25 +450,41 @@ fn random_order(rng: &mut fastrand::Rng, trial: &mut Trial) -> (NewOrder, String
 }
 
 /// One logical call under a fault script: inject, run, read the journal, check the
-/// number of requests against the retry rules, and count what fired.
+/// number of requests against the retry rules, and count what fired. Late requests
+/// due at `AfterCall` (or at a request the call did not make) run as it returns;
+/// those due `AfterSettle` stay held for [`settle_late`].
 fn under_faults<T>(
     sandbox: &Sandbox,
     stats: &mut Stats,
     context: &str,
     script: &[FaultSpec],
-    idempotent: bool,
+    (idempotent, max_attempts): (bool, usize),
     call: impl FnOnce() -> T,
-) -> (T, Vec<JournalEntry>) {
+) -> (T, Vec<JournalEntry>, LateCall) {
     sandbox.clear_faults();
     sandbox.clear_journal();
+    sandbox.clear_late_executions();
+    assert_eq!(
+        sandbox.held_late(),
+        0,
+        "{context}: a late request left held"
+    );
     for fault in script {
         sandbox.inject(fault.fault());
     }
     let outcome = call();
     let journal = sandbox.journal();
     sandbox.clear_faults();
+    let late = LateCall {
+        release: release_of(script),
+        during: sandbox.late_executions().len(),
+        held_at_return: sandbox.held_late(),
+    };
+    if late.release != Some(Release::AfterSettle) {
+        sandbox.release_late();
+    }
     let writes = journal.iter().filter(|e| is_write(e)).count();
-    let expected = predicted_attempts(script, idempotent);
+    let expected = predicted_attempts(script, idempotent, max_attempts);
     if writes != expected {
         stats.fail(
             |s| &mut s.retry_rule_violations,
@@ -366,7 +497,101 @@ fn under_faults<T>(
     stats.write_requests += writes as u64;
     stats.logical_writes += 1;
     stats.max_requests_per_call = stats.max_requests_per_call.max(writes);
-    (outcome, journal)
+    (outcome, journal, late)
+}
+
+/// What one call's late requests had done when it returned.
+struct LateCall {
+    release: Option<Release>,
+    /// Late executions before the call returned.
+    during: usize,
+    /// Requests still held when it returned.
+    held_at_return: usize,
+}
+
+/// Order ids of one create call's orders: those its answer reported, and those the
+/// caller's resolve step recovered.
+#[derive(Default)]
+struct Learned {
+    reported: HashSet<String>,
+    recovered: HashSet<String>,
+}
+
+/// Which write a late request was.
+fn late_operation(late: &LateExecution) -> &'static str {
+    let path = late.path.as_str();
+    match late.method.as_str() {
+        "POST" if path.ends_with("/batched") => "batch_create",
+        "DELETE" if path.ends_with("/batched") => "batch_cancel",
+        "POST" if path.ends_with("/amend") => "amend",
+        "POST" if path.ends_with("/decrease") => "decrease",
+        "POST" => "create",
+        _ => "cancel",
+    }
+}
+
+/// The order ids a late create or batch create placed.
+fn placed_late(late: &LateExecution) -> Vec<String> {
+    if !(200..300).contains(&late.status) {
+        return Vec::new();
+    }
+    let one = |value: &serde_json::Value| value["order_id"].as_str().map(str::to_string);
+    match late_operation(late) {
+        "create" => one(&late.body).into_iter().collect(),
+        "batch_create" => late.body["orders"]
+            .as_array()
+            .map(|items| items.iter().filter_map(one).collect())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// Release what the call's faults still hold (due `AfterSettle`), count every late
+/// execution of the call, and check that each order a late create placed reached the
+/// caller: through the call's answer or the resolve step. Returns how many requests
+/// ran after the caller settled, so the caller checks its view again.
+fn settle_late(
+    sandbox: &Sandbox,
+    stats: &mut Stats,
+    context: &str,
+    late: &LateCall,
+    learned: &Learned,
+) -> usize {
+    let after_settle = sandbox.release_late().len();
+    let executions = sandbox.late_executions();
+    stats.late_during_call += late.during as u64;
+    stats.late_after_call += (executions.len() - late.during - after_settle) as u64;
+    stats.late_after_settle += after_settle as u64;
+    for execution in &executions {
+        *stats
+            .late_by_operation
+            .entry(late_operation(execution))
+            .or_default() += 1;
+        if (200..300).contains(&execution.status) {
+            stats.late_applied += 1;
+        } else {
+            stats.late_refused += 1;
+        }
+        for order_id in placed_late(execution) {
+            stats.late_creates_applied += 1;
+            if learned.reported.contains(&order_id) {
+                stats.late_creates_reported += 1;
+            } else if learned.recovered.contains(&order_id) {
+                stats.late_creates_recovered += 1;
+            } else {
+                stats.fail(
+                    |s| &mut s.late_unaccounted,
+                    format!(
+                        "{context}: a late {} placed {order_id}, which the caller never \
+                         learned of ({:?})",
+                        late_operation(execution),
+                        late.release
+                    ),
+                );
+            }
+        }
+    }
+    after_settle
 }
 
 fn find_by_client_id(client: &Client, ticker: &str, client_order_id: &str) -> Option<Order> {
@@ -436,7 +661,8 @@ fn track_found(order: &Order, bid: bool) -> Tracked {
     }
 }
 
-/// A create that failed: certainly unsent (must not exist), or ambiguous (looked up).
+/// A create that failed without an unknown outcome: certainly unsent (must not
+/// exist), or ambiguous (looked up by the test).
 fn settle_failed_create(
     client: &Client,
     stats: &mut Stats,
@@ -468,6 +694,66 @@ fn settle_failed_create(
     }
 }
 
+/// The README's recipe for a create that failed with `Error::OutcomeUnknown`:
+/// `resolve_create`, which finds the order or places it with the same id. Before it,
+/// an order that already exists although nothing was held when the call returned is
+/// a lookup the client missed (`ambiguous_creates_placed` must stay 0).
+#[allow(clippy::too_many_arguments)]
+fn resolve_unknown_create(
+    client: &Client,
+    stats: &mut Stats,
+    trial: &mut Trial,
+    learned: &mut Learned,
+    context: &str,
+    (order, client_order_id, ticker, bid): (&NewOrder, &str, &str, bool),
+    error: &Error,
+    late: &LateCall,
+) {
+    let existed = find_by_client_id(client, ticker, client_order_id);
+    if existed.is_some() && late.held_at_return == 0 {
+        stats.ambiguous_creates_placed += 1;
+    }
+    match client.resolve_create(order, error) {
+        Ok(placed) => {
+            if existed.is_some() {
+                stats.resolved_found += 1;
+            } else {
+                stats.resolved_placed += 1;
+            }
+            learned.recovered.insert(placed.order_id.clone());
+            let tracked = Tracked {
+                client_order_id: client_order_id.to_string(),
+                order_id: placed.order_id,
+                ticker: ticker.to_string(),
+                bid,
+                filled: placed.fill_count.as_hundredths(),
+                belief: belief(placed.remaining_count),
+            };
+            check_order(client, stats, context, &tracked);
+            trial.placed.push(tracked);
+        }
+        Err(resolve) => {
+            stats.fail(
+                |s| &mut s.losses,
+                format!("{context}: resolve_create of {client_order_id} failed: {resolve}"),
+            );
+            match find_by_client_id(client, ticker, client_order_id) {
+                Some(order) => trial.placed.push(track_found(&order, bid)),
+                None => trial.absent.push(client_order_id.to_string()),
+            }
+        }
+    }
+}
+
+/// After a late request ran once the caller had settled its view, the orders it may
+/// have touched must still be what the caller believes.
+fn recheck(client: &Client, stats: &mut Stats, context: &str, trial: &Trial, indexes: &[usize]) {
+    for &index in indexes {
+        let context = format!("{context} (after a late execution)");
+        check_order(client, stats, &context, &trial.placed[index]);
+    }
+}
+
 fn op_create(
     sandbox: &Sandbox,
     client: &Client,
@@ -478,9 +764,12 @@ fn op_create(
 ) {
     let (order, client_order_id, ticker, bid) = random_order(rng, trial);
     let script = random_script(rng);
-    let (result, journal) = under_faults(sandbox, stats, context, &script, true, || {
-        client.create_order(&order)
-    });
+    let (caller, max) = trial.creating_client(rng, client);
+    let (result, journal, late) =
+        under_faults(sandbox, stats, context, &script, (true, max), || {
+            caller.create_order(&order)
+        });
+    let mut learned = Learned::default();
     match result {
         Ok(placed) => {
             if journal.iter().any(is_order_list) {
@@ -492,6 +781,7 @@ fn op_create(
                     placed.client_order_id
                 ));
             }
+            learned.reported.insert(placed.order_id.clone());
             let tracked = Tracked {
                 client_order_id,
                 order_id: placed.order_id,
@@ -503,6 +793,16 @@ fn op_create(
             check_order(client, stats, context, &tracked);
             trial.placed.push(tracked);
         }
+        Err(error @ Error::OutcomeUnknown { .. }) => resolve_unknown_create(
+            client,
+            stats,
+            trial,
+            &mut learned,
+            context,
+            (&order, &client_order_id, &ticker, bid),
+            &error,
+            &late,
+        ),
         Err(error) => {
             let reached = error.may_have_reached_exchange();
             settle_failed_create(
@@ -515,6 +815,9 @@ fn op_create(
             );
         }
     }
+    settle_late(sandbox, stats, context, &late, &learned);
+    // A late create after the caller settled is refused as a duplicate; the trial's
+    // reconcile lists every order and finds any that was not.
 }
 
 fn op_batch_create(
@@ -530,10 +833,13 @@ fn op_batch_create(
         .collect();
     let requests: Vec<NewOrder> = orders.iter().map(|(order, ..)| order.clone()).collect();
     let script = random_script(rng);
-    let (result, journal) = under_faults(sandbox, stats, context, &script, true, || {
-        client.batch_create_orders(&requests)
-    });
+    let (caller, max) = trial.creating_client(rng, client);
+    let (result, journal, late) =
+        under_faults(sandbox, stats, context, &script, (true, max), || {
+            caller.batch_create_orders(&requests)
+        });
     let retried = journal.iter().filter(|e| is_write(e)).count() > 1;
+    let mut learned = Learned::default();
     match result {
         Ok(items) => {
             if items.len() != orders.len() {
@@ -542,9 +848,10 @@ fn op_batch_create(
                     items.len(),
                     orders.len()
                 ));
+                sandbox.release_late();
                 return;
             }
-            for ((_, client_order_id, ticker, bid), item) in orders.iter().zip(items) {
+            for ((order, client_order_id, ticker, bid), item) in orders.iter().zip(items) {
                 if item.client_order_id.as_deref() != Some(client_order_id.as_str()) {
                     stats.mismatch(format!(
                         "{context}: item answered client id {:?}, sent {client_order_id}",
@@ -553,6 +860,7 @@ fn op_batch_create(
                 }
                 match (&item.error, &item.order_id, &item.remaining_count) {
                     (None, Some(order_id), Some(remaining)) => {
+                        learned.reported.insert(order_id.clone());
                         let tracked = Tracked {
                             client_order_id: client_order_id.clone(),
                             order_id: order_id.clone(),
@@ -570,9 +878,32 @@ fn op_batch_create(
                             error.code.as_deref() == Some(kalshi_portfolio::operations::NOT_PLACED);
                         if not_placed {
                             // The client looked the order up after a failed batch and
-                            // did not find it: the caller's view is "absent", which
-                            // the end-of-trial listing checks.
-                            trial.absent.push(client_order_id.clone());
+                            // did not find it; a request it gave up on may still place
+                            // it. The recipe: send it again with the same id (placed
+                            // now, or the late one's order returned), never twice.
+                            stats.not_placed_resent += 1;
+                            match client.create_order(order) {
+                                Ok(placed) => {
+                                    learned.recovered.insert(placed.order_id.clone());
+                                    let tracked = Tracked {
+                                        client_order_id: client_order_id.clone(),
+                                        order_id: placed.order_id,
+                                        ticker: ticker.clone(),
+                                        bid: *bid,
+                                        filled: placed.fill_count.as_hundredths(),
+                                        belief: belief(placed.remaining_count),
+                                    };
+                                    check_order(client, stats, context, &tracked);
+                                    trial.placed.push(tracked);
+                                }
+                                Err(error) => {
+                                    stats.mismatch(format!(
+                                        "{context}: {client_order_id} (not placed) sent \
+                                         again: {error}"
+                                    ));
+                                    trial.absent.push(client_order_id.clone());
+                                }
+                            }
                         } else if duplicate && retried {
                             // The client looks refused items of a retried batch up
                             // itself; one still refused as a duplicate means its lookup
@@ -603,6 +934,21 @@ fn op_batch_create(
                 }
             }
         }
+        Err(error @ Error::OutcomeUnknown { .. }) => {
+            // The README's recipe, order by order: each has its own id in the error.
+            for (order, client_order_id, ticker, bid) in &orders {
+                resolve_unknown_create(
+                    client,
+                    stats,
+                    trial,
+                    &mut learned,
+                    context,
+                    (order, client_order_id, ticker, *bid),
+                    &error,
+                    &late,
+                );
+            }
+        }
         Err(error) => {
             let reached = error.may_have_reached_exchange();
             for (_, client_order_id, ticker, bid) in &orders {
@@ -617,6 +963,22 @@ fn op_batch_create(
             }
         }
     }
+    settle_late(sandbox, stats, context, &late, &learned);
+}
+
+/// The README's recipe after an amend, `reduce_to` or cancel fails: the request may
+/// still execute, so send the same request again (each states its end state, so a
+/// repeat is harmless) and read the order. A late copy then finds the order as it
+/// asks and changes nothing, unless the caller changes the order first.
+fn resend_then_resync(
+    client: &Client,
+    stats: &mut Stats,
+    tracked: &mut Tracked,
+    resend: impl FnOnce() -> bool,
+) {
+    stats.resent_writes += 1;
+    let _ = resend();
+    resync(client, stats, tracked);
 }
 
 fn op_amend(
@@ -643,9 +1005,10 @@ fn op_amend(
         amend.ask()
     };
     let script = random_script(rng);
-    let (result, journal) = under_faults(sandbox, stats, context, &script, true, || {
-        client.amend_order(&tracked.order_id, &amend)
-    });
+    let (result, journal, late) =
+        under_faults(sandbox, stats, context, &script, (true, MAX), || {
+            client.amend_order(&tracked.order_id, &amend)
+        });
     let order = &mut trial.placed[index];
     match result {
         Ok(amended) => {
@@ -670,7 +1033,12 @@ fn op_amend(
             let order = order.clone();
             check_order(client, stats, context, &order);
         }
-        Err(_) => resync(client, stats, order),
+        Err(_) => resend_then_resync(client, stats, order, || {
+            client.amend_order(&tracked.order_id, &amend).is_ok()
+        }),
+    }
+    if settle_late(sandbox, stats, context, &late, &Learned::default()) > 0 {
+        recheck(client, stats, context, trial, &[index]);
     }
 }
 
@@ -698,9 +1066,10 @@ fn op_decrease(
         )
     };
     let script = random_script(rng);
-    let (result, journal) = under_faults(sandbox, stats, context, &script, reduce_to, || {
-        client.decrease_order(&tracked.order_id, &decrease)
-    });
+    let (result, journal, late) =
+        under_faults(sandbox, stats, context, &script, (reduce_to, MAX), || {
+            client.decrease_order(&tracked.order_id, &decrease)
+        });
     let order = &mut trial.placed[index];
     match result {
         Ok(decreased) => {
@@ -718,7 +1087,20 @@ fn op_decrease(
             let order = order.clone();
             check_order(client, stats, context, &order);
         }
-        Err(_) => resync(client, stats, order),
+        Err(_) if reduce_to => resend_then_resync(client, stats, order, || {
+            client.decrease_order(&tracked.order_id, &decrease).is_ok()
+        }),
+        Err(_) => {
+            // A reduce_by cannot be repeated, and a late copy shrinks the order again
+            // whenever it lands: no recipe settles it (RELIABILITY.md). The caller
+            // here reads the order only once the held request has run.
+            let released = sandbox.release_late().len();
+            stats.late_reduce_by += released as u64;
+            resync(client, stats, order);
+        }
+    }
+    if settle_late(sandbox, stats, context, &late, &Learned::default()) > 0 {
+        recheck(client, stats, context, trial, &[index]);
     }
 }
 
@@ -759,9 +1141,10 @@ fn op_cancel(
 ) {
     let (index, tracked, _) = trial.pick_resting(rng);
     let script = random_script(rng);
-    let (result, journal) = under_faults(sandbox, stats, context, &script, true, || {
-        client.cancel_order(&tracked.order_id)
-    });
+    let (result, journal, late) =
+        under_faults(sandbox, stats, context, &script, (true, MAX), || {
+            client.cancel_order(&tracked.order_id)
+        });
     let order = &mut trial.placed[index];
     match result {
         Ok(cancelled) => {
@@ -771,7 +1154,12 @@ fn op_cancel(
             let order = order.clone();
             check_order(client, stats, context, &order);
         }
-        Err(_) => resync(client, stats, order),
+        Err(_) => resend_then_resync(client, stats, order, || {
+            client.cancel_order(&tracked.order_id).is_ok()
+        }),
+    }
+    if settle_late(sandbox, stats, context, &late, &Learned::default()) > 0 {
+        recheck(client, stats, context, trial, &[index]);
     }
 }
 
@@ -791,9 +1179,10 @@ fn op_batch_cancel(
         .map(|&i| trial.placed[i].order_id.clone())
         .collect();
     let script = random_script(rng);
-    let (result, journal) = under_faults(sandbox, stats, context, &script, true, || {
-        client.batch_cancel_orders(ids.clone())
-    });
+    let (result, journal, late) =
+        under_faults(sandbox, stats, context, &script, (true, MAX), || {
+            client.batch_cancel_orders(ids.clone())
+        });
     let retried = journal.iter().filter(|e| is_write(e)).count() > 1;
     match result {
         Ok(items) => {
@@ -841,23 +1230,41 @@ fn op_batch_cancel(
                                 order.client_order_id
                             ));
                         }
-                        resync(client, stats, order);
+                        let id = order.order_id.clone();
+                        resend_then_resync(client, stats, order, || {
+                            client.cancel_order(&id).is_ok()
+                        });
                     }
-                    Some(_) => resync(client, stats, order),
+                    Some(_) => {
+                        let id = order.order_id.clone();
+                        resend_then_resync(client, stats, order, || {
+                            client.cancel_order(&id).is_ok()
+                        });
+                    }
                 }
                 let order = order.clone();
                 check_order(client, stats, context, &order);
             }
         }
         Err(_) => {
+            stats.resent_writes += 1;
+            let _ = client.batch_cancel_orders(ids.clone());
             for &index in &resting {
                 resync(client, stats, &mut trial.placed[index]);
             }
         }
     }
+    if settle_late(sandbox, stats, context, &late, &Learned::default()) > 0 {
+        recheck(client, stats, context, trial, &resting);
+    }
 }
 
-fn run_trial(sandbox: &Sandbox, client: &Client, rng: &mut fastrand::Rng, stats: &mut Stats) {
+fn run_trial(
+    sandbox: &Sandbox,
+    (client, once): (&Client, &Client),
+    rng: &mut fastrand::Rng,
+    stats: &mut Stats,
+) {
     let number = stats.trials;
     stats.trials += 1;
     let event = format!("KXCHAOS-{number}");
@@ -890,6 +1297,7 @@ fn run_trial(sandbox: &Sandbox, client: &Client, rng: &mut fastrand::Rng, stats:
         next_id: 0,
         placed: Vec::new(),
         absent: Vec::new(),
+        once: once.clone(),
     };
     for step in 0..OPERATIONS_PER_TRIAL {
         let resting = trial.resting().len();
@@ -1003,10 +1411,16 @@ fn chaos_exchange_state_equals_the_callers_view() {
     // Resting orders hold balance; the chaos is about retries, not money.
     sandbox.set_balance_cents(1_000_000_000);
     let client = chaos_client(&sandbox);
+    let once = sandbox
+        .client_builder()
+        .timeout(TIMEOUT)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .expect("client");
     let started = Instant::now();
     let mut stats = Stats::default();
     for _ in 0..trials {
-        run_trial(&sandbox, &client, &mut rng, &mut stats);
+        run_trial(&sandbox, (&client, &once), &mut rng, &mut stats);
     }
     let summary = stats.summary(seed, started.elapsed());
     println!("{summary}");
