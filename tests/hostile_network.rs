@@ -10,6 +10,9 @@
 //! other tests.
 
 mod hostile_support;
+// The order shape shared with the other scripted exchanges, without their server.
+#[path = "support/orders.rs"]
+mod orders;
 
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -59,17 +62,13 @@ fn balance_json() -> Value {
 }
 
 fn order_json(client_order_id: &str, status: &str) -> Value {
-    json!({
-        "order_id": "ord-h1", "user_id": "u", "client_order_id": client_order_id,
-        "ticker": TICKER, "outcome_side": "yes", "book_side": "bid", "type": "limit",
-        "status": status, "yes_price_dollars": "0.5600", "no_price_dollars": "0.4400",
-        "fill_count_fp": "0.00", "remaining_count_fp": "1.00", "initial_count_fp": "1.00",
-        "taker_fees_dollars": "0.0000", "maker_fees_dollars": "0.0000",
-        "taker_fill_cost_dollars": "0.0000", "maker_fill_cost_dollars": "0.0000",
-        "self_trade_prevention_type": "taker_at_cross",
-        "created_time": "2026-11-25T14:00:00Z", "last_update_time": "2026-11-25T14:00:01Z",
-        "exchange_index": 0
-    })
+    orders::order_json(
+        TICKER,
+        "ord-h1",
+        client_order_id,
+        status,
+        orders::ONE_RESTING,
+    )
 }
 
 fn an_order() -> NewOrder {

@@ -15,16 +15,13 @@ use support::{RecordedRequest, Reply, TestServer};
 const TICKER: &str = "KXRESOLVE-26-T1";
 
 fn order_json(client_order_id: &str) -> Value {
-    json!({
-        "order_id": "ord-late", "user_id": "u", "client_order_id": client_order_id,
-        "ticker": TICKER, "outcome_side": "yes", "book_side": "bid", "type": "limit",
-        "status": "resting", "yes_price_dollars": "0.5600", "no_price_dollars": "0.4400",
-        "fill_count_fp": "0.00", "remaining_count_fp": "1.00", "initial_count_fp": "1.00",
-        "taker_fees_dollars": "0.0000", "maker_fees_dollars": "0.0000",
-        "taker_fill_cost_dollars": "0.0000", "maker_fill_cost_dollars": "0.0000",
-        "self_trade_prevention_type": "taker_at_cross",
-        "created_time": "2026-11-25T14:00:00Z", "exchange_index": 0
-    })
+    support::orders::order_json(
+        TICKER,
+        "ord-late",
+        client_order_id,
+        "resting",
+        support::orders::ONE_RESTING,
+    )
 }
 
 fn an_order() -> NewOrder {

@@ -197,21 +197,10 @@ fn any_write_is_retried_after_429_because_nothing_happened() {
     assert_eq!(server.request_count(), 2);
 }
 
-/// An order as `GET /portfolio/orders` shows it; `counts` are filled, remaining and
-/// initial contracts.
+/// An order of this file's market as `GET /portfolio/orders` shows it; `counts` are
+/// filled, remaining and initial contracts.
 fn order_json(order_id: &str, client_order_id: &str, status: &str, counts: [&str; 3]) -> Value {
-    let [filled, remaining, initial] = counts;
-    json!({
-        "order_id": order_id, "user_id": "u", "client_order_id": client_order_id,
-        "ticker": TICKER, "outcome_side": "yes", "book_side": "bid", "type": "limit",
-        "status": status, "yes_price_dollars": "0.5600", "no_price_dollars": "0.4400",
-        "fill_count_fp": filled, "remaining_count_fp": remaining, "initial_count_fp": initial,
-        "taker_fees_dollars": "0.0000", "maker_fees_dollars": "0.0000",
-        "taker_fill_cost_dollars": "0.0000", "maker_fill_cost_dollars": "0.0000",
-        "self_trade_prevention_type": "taker_at_cross",
-        "created_time": "2026-11-25T14:00:00Z", "last_update_time": "2026-11-25T14:00:01Z",
-        "exchange_index": 0
-    })
+    support::orders::order_json(TICKER, order_id, client_order_id, status, counts)
 }
 
 fn created(client_order_id: &str) -> Value {

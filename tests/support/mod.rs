@@ -9,6 +9,8 @@
 // Each test binary that includes this module uses only part of it.
 #![allow(dead_code)]
 
+pub mod orders;
+
 use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::path::PathBuf;
