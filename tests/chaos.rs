@@ -80,8 +80,9 @@ enum FaultSpec {
 /// point per call, drawn with its script.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Release {
-    /// Just before the n-th API request after the held one (the call's retry or its
-    /// lookup), or right after the call if it makes fewer requests.
+    /// Just before the n-th API request after the held one, whichever that is: the
+    /// call's retry or lookup, or the caller's own reads, resolve step or re-send
+    /// (released when the caller has settled, if there are fewer).
     BeforeRequest(u32),
     /// After the call returned, before the caller does anything about its outcome
     /// (the resolve step finds it).
@@ -304,7 +305,8 @@ impl Stats {
              not cancelled {}; already-applied cancel/decrease {} \
              (reduced_by overstated {}); amends read back {}; resyncs after errors {}; \
              writes re-sent after errors {}; late executions {} ({}; during the call {}, \
-             after it {}, after the caller settled {}; applied {}, refused {}); orders \
+             after it while the caller settled {}, after the caller settled {}; applied {}, \
+             refused {}); orders \
              placed late {} (reported by the call {}, recovered by the resolve step {}, \
              unaccounted {}); late reduce_by {}; resolve_create found {} placed {}; \
              NOT_PLACED items re-sent {}; \
@@ -451,8 +453,8 @@ fn random_order(rng: &mut fastrand::Rng, trial: &mut Trial) -> (NewOrder, String
 
 /// One logical call under a fault script: inject, run, read the journal, check the
 /// number of requests against the retry rules, and count what fired. Late requests
-/// due at `AfterCall` (or at a request the call did not make) run as it returns;
-/// those due `AfterSettle` stay held for [`settle_late`].
+/// due `AfterCall` run as it returns; the others stay held for their request or for
+/// [`settle_late`].
 fn under_faults<T>(
     sandbox: &Sandbox,
     stats: &mut Stats,
@@ -480,7 +482,7 @@ fn under_faults<T>(
         during: sandbox.late_executions().len(),
         held_at_return: sandbox.held_late(),
     };
-    if late.release != Some(Release::AfterSettle) {
+    if late.release == Some(Release::AfterCall) {
         sandbox.release_late();
     }
     let writes = journal.iter().filter(|e| is_write(e)).count();
