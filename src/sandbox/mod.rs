@@ -70,7 +70,9 @@
 //! * **Fault injection** ([`Sandbox::inject`]): 429 with `Retry-After`, a 5xx, a delay,
 //!   a request that is committed and whose connection is then dropped before any
 //!   response byte, or one whose connection is dropped at once and which is executed
-//!   later ([`Fault::execute_late`]: a request the client gave up on).
+//!   later ([`Fault::execute_late`]: a request the client gave up on), or one that is
+//!   committed and answered late ([`Fault::answer_late`]: the window in which a
+//!   client killed has acted without knowing it).
 //! * **A request journal** ([`Sandbox::journal`]) with the auth headers' secret values
 //!   redacted.
 //! * **One account, one shard.** Everything is in subaccount 0 on exchange index 0.
@@ -110,7 +112,7 @@
 //! | `POST /_sandbox/settle` | `{"ticker", "result": "yes"\|"no"}` |
 //! | `POST /_sandbox/balance` | `{"balance_cents": 100000}` |
 //! | `POST /_sandbox/keys` | `{"key_id", "public_key_pem"}` |
-//! | `POST /_sandbox/faults` | `{"kind": "rate_limited"\|"server_error"\|"delay"\|"drop_after_commit", "times"?: 1, "path_contains"?, "retry_after_secs"?, "status"?, "delay_ms"?}` |
+//! | `POST /_sandbox/faults` | `{"kind": "rate_limited"\|"server_error"\|"delay"\|"answer_late"\|"drop_after_commit", "times"?: 1, "path_contains"?, "retry_after_secs"?, "status"?, "delay_ms"?}` |
 //! | `GET /_sandbox/journal`, `DELETE /_sandbox/journal` | — |
 //!
 //! # Exchange rules
@@ -232,6 +234,10 @@ pub enum FaultKind {
     /// for). A create executed late after the client placed the same
     /// `client_order_id` again is refused as a duplicate, as Kalshi does.
     ExecuteLate(Duration),
+    /// Process (commit) the request now, and answer only this long afterwards: the
+    /// window in which a client that is killed has acted at the exchange but has not
+    /// yet learned (or recorded) that it did.
+    AnswerLate(Duration),
 }
 
 /// A fault for the next matching requests; see [`Sandbox::inject`].
@@ -277,6 +283,11 @@ impl Fault {
     /// Drop the connection unanswered, then execute the request after `delay`.
     pub fn execute_late(delay: Duration) -> Self {
         Fault::new(FaultKind::ExecuteLate(delay))
+    }
+
+    /// Commit the request, then hold the answer back for `delay`.
+    pub fn answer_late(delay: Duration) -> Self {
+        Fault::new(FaultKind::AnswerLate(delay))
     }
 
     /// Apply to the next `times` matching requests (default 1).
