@@ -130,22 +130,22 @@ fn database(path: &Path) -> Tables {
         }
     };
     rows("SELECT * FROM fills", &mut |row| {
-        let v = serde_json::to_value(export_db::fill_row(row).unwrap()).unwrap();
+        let v = serde_json::to_value(export_db::fill_record(row).unwrap()).unwrap();
         let id = v["fill_id"].as_str().unwrap().to_string();
         assert!(tables.fills.insert(id, v).is_none());
     });
     rows("SELECT * FROM orders", &mut |row| {
-        let v = serde_json::to_value(export_db::order_row(row).unwrap()).unwrap();
+        let v = serde_json::to_value(export_db::order_record(row).unwrap()).unwrap();
         let id = v["order_id"].as_str().unwrap().to_string();
         assert!(tables.orders.insert(id, v).is_none());
     });
     rows("SELECT * FROM settlements", &mut |row| {
-        let v = serde_json::to_value(export_db::settlement_row(row).unwrap()).unwrap();
+        let v = serde_json::to_value(export_db::settlement_record(row).unwrap()).unwrap();
         let id = v["ticker"].as_str().unwrap().to_string();
         assert!(tables.settlements.insert(id, v).is_none());
     });
     rows("SELECT * FROM positions", &mut |row| {
-        let v = serde_json::to_value(export_db::position_row(row).unwrap()).unwrap();
+        let v = serde_json::to_value(export_db::position_record(row).unwrap()).unwrap();
         let key = format!(
             "{}:{:?}{:?}",
             v["kind"].as_str().unwrap(),
