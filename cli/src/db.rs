@@ -11,7 +11,10 @@ use kalshi_portfolio::{Count, Dollars};
 use rusqlite::{params, Connection, Transaction};
 
 /// Version of the schema below, kept in `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i64 = 1;
+///
+/// 2 added `sent_orders` (the rows of `orders place` sent whose placement is not
+/// recorded yet); a version-1 database gains it on open.
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The schema. Every statement is idempotent.
 pub const SCHEMA: &str = "
@@ -92,6 +95,14 @@ CREATE TABLE IF NOT EXISTS placed_orders (
     ticker           TEXT NOT NULL,
     order_id         TEXT NOT NULL,
     placed_utc       TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sent_orders (
+    client_order_id  TEXT PRIMARY KEY,
+    file_sha256      TEXT NOT NULL,
+    line             INTEGER NOT NULL,
+    ticker           TEXT NOT NULL,
+    sent_utc         TEXT NOT NULL,
+    result           TEXT
 );
 CREATE TABLE IF NOT EXISTS sync_state (
     resource       TEXT PRIMARY KEY,

@@ -18,6 +18,7 @@ pub mod export;
 pub mod export_db;
 pub mod fail;
 pub mod place;
+pub mod place_file;
 pub mod pnl;
 pub mod read;
 pub mod seed;

@@ -166,10 +166,10 @@ fn write(name: &str, text: &str) -> std::path::PathBuf {
 fn orders_place_and_cancel() {
     let file = write(
         "orders.csv",
-        "ticker,side,action,price,count,time_in_force,post_only,client_order_id\n\
-         KXFED-26MAR-H0,bid,,0.20,5,gtc,true,\n\
-         KXGDP-26Q1-T2,no,buy,0.70,3,gtc,,mine-1\n\
-         KXGDP-26Q1-T3,sell_yes,,0.99,2,ioc,,\n",
+        "ticker,side,action,price,count,time_in_force,post_only,expiration_utc,client_order_id\n\
+         KXFED-26MAR-H0,bid,,0.20,5,gtc,true,,\n\
+         KXGDP-26Q1-T2,no,buy,0.70,3,gtc,,2099-12-31T23:00:00Z,mine-1\n\
+         KXGDP-26Q1-T3,sell_yes,,0.99,2,ioc,,,\n",
     );
     let file = file.to_str().unwrap();
     let db = write("place.sqlite", "");
