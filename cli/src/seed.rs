@@ -57,6 +57,10 @@ pub fn seed(sandbox: &Sandbox) -> anyhow::Result<()> {
     let tick = Dollars::from_cents(1).context("one cent")?;
     let six_cents = Dollars::from_cents(6).context("six cents")?;
     let expires = chrono::Utc::now().timestamp() + 30 * 24 * 3600;
+    let group = client
+        .create_order_group(10_000u32)
+        .context("creating the seeded order group")?
+        .order_group_id;
     for (ticker, event, bid, _) in MARKETS {
         sandbox.create_market(MarketSpec::new(ticker, event))?;
         let bid: Dollars = bid.parse()?;
@@ -77,8 +81,9 @@ pub fn seed(sandbox: &Sandbox) -> anyhow::Result<()> {
         }
         place_all(&client, &orders)?;
         // Resting bids below the book: they stay open (or are canceled when the
-        // market settles); the lowest expires in 30 days, so every column of an
-        // order export has a value somewhere.
+        // market settles); the middle one is in an order group and the lowest
+        // expires in 30 days, so every column of an order export has a value
+        // somewhere.
         let resting: Vec<NewOrder> = (1..=3)
             .map(|k| {
                 let price = bid
@@ -88,10 +93,10 @@ pub fn seed(sandbox: &Sandbox) -> anyhow::Result<()> {
                     .bid()
                     .price(price)
                     .count((k * 10) as u32);
-                if k == 3 {
-                    order.expiration_time(expires)
-                } else {
-                    order
+                match k {
+                    2 => order.order_group_id(group.clone()),
+                    3 => order.expiration_time(expires),
+                    _ => order,
                 }
             })
             .collect();
