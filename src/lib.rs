@@ -70,7 +70,7 @@ pub use client::{
 pub use error::{ApiError, Error, Result};
 pub use filters::UnixTime;
 pub use money::{Count, Dollars, RoundingMode};
-pub use order_builders::{Action, AmendOrder, DecreaseOrder, NewOrder, Outcome};
+pub use order_builders::{Action, AmendOrder, DecreaseOrder, NewOrder, Outcome, ValidatedOrder};
 pub use pagination::{List, Page};
 pub use rate_limit::RateLimit;
 pub use retry::RetryPolicy;

@@ -23,6 +23,9 @@ use crate::price_rules::PriceRules;
 use crate::types;
 use crate::{Error, Result};
 
+mod validated;
+pub use validated::ValidatedOrder;
+
 /// Buy or sell, in the buy/sell × YES/NO vocabulary (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -480,14 +483,15 @@ impl NewOrder {
         self
     }
 
-    /// Check every rule and produce the request body, naming fields with `prefix`
-    /// (empty for a single order, `orders[3].` in a batch).
     /// The id set with [`NewOrder::client_order_id`], if any.
     pub(crate) fn fixed_client_order_id(&self) -> Option<&str> {
         self.client_order_id.as_deref()
     }
 
-    pub(crate) fn validate(&self, prefix: &str) -> Result<types::CreateOrderV2Request> {
+    /// Check every rule and produce the request body, naming fields with `prefix`
+    /// (empty for a single order, `orders[3].` in a batch). Without a fixed
+    /// `client_order_id`, each call generates a new one.
+    pub(crate) fn request_body(&self, prefix: &str) -> Result<types::CreateOrderV2Request> {
         let field = |name: &str| format!("{prefix}{name}");
         let quote = self.quote.check(prefix)?;
         check_subaccount(self.subaccount)?;
@@ -828,7 +832,7 @@ mod tests {
             (valid().ask(), types::BookSide::Ask, "0.5600"),
         ];
         for (order, side, price) in cases {
-            let request = order.validate("").expect("valid order");
+            let request = order.request_body("").expect("valid order");
             assert_eq!(request.side, side, "{order:?}");
             assert_eq!(request.price.to_string(), price, "{order:?}");
         }
@@ -836,7 +840,7 @@ mod tests {
 
     #[test]
     fn defaults_fill_the_required_fields() {
-        let request = valid().validate("").expect("valid");
+        let request = valid().request_body("").expect("valid");
         assert_eq!(request.time_in_force, TimeInForce::GoodTillCanceled);
         assert_eq!(
             request.self_trade_prevention_type,
@@ -845,7 +849,7 @@ mod tests {
         assert_eq!(request.count.to_string(), "10.00");
         let id = request.client_order_id.expect("generated id");
         assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
-        let other = valid().validate("").expect("valid").client_order_id;
+        let other = valid().request_body("").expect("valid").client_order_id;
         assert_ne!(Some(id), other, "each call gets its own id");
     }
 
@@ -853,7 +857,7 @@ mod tests {
     fn a_given_client_order_id_is_kept() {
         let request = valid()
             .client_order_id("mine-1")
-            .validate("")
+            .request_body("")
             .expect("valid");
         assert_eq!(request.client_order_id.as_deref(), Some("mine-1"));
     }
@@ -902,14 +906,22 @@ mod tests {
             ),
         ];
         for (order, field) in cases {
-            assert_eq!(invalid_field(order.validate("")), field, "{order:?}");
+            assert_eq!(invalid_field(order.request_body("")), field, "{order:?}");
         }
     }
 
     #[test]
     fn finer_ticks_are_allowed_when_declared() {
-        assert!(valid().price("0.565").tick("0.001").validate("").is_ok());
-        assert!(valid().price("0.5655").tick("0.001").validate("").is_err());
+        assert!(valid()
+            .price("0.565")
+            .tick("0.001")
+            .request_body("")
+            .is_ok());
+        assert!(valid()
+            .price("0.5655")
+            .tick("0.001")
+            .request_body("")
+            .is_err());
     }
 
     #[test]
@@ -917,12 +929,12 @@ mod tests {
         let order = valid()
             .reduce_only(true)
             .time_in_force(TimeInForce::ImmediateOrCancel);
-        assert!(order.validate("").is_ok());
+        assert!(order.request_body("").is_ok());
     }
 
     #[test]
     fn batch_prefix_is_in_the_field_name() {
-        let err = valid().price("2").validate("orders[3].");
+        let err = valid().price("2").request_body("orders[3].");
         assert_eq!(invalid_field(err), "orders[3].price");
     }
 
@@ -1053,12 +1065,12 @@ mod tests {
         let rules = PriceRules::tapered_deci_cent();
         let order = |price: &str| NewOrder::new("KXT-26-T1").bid().price(price).count(1);
         // A fine price below $0.10: valid on the market, refused by the default tick.
-        assert!(order("0.055").price_rules(&rules).validate("").is_ok());
-        assert!(order("0.055").validate("").is_err());
+        assert!(order("0.055").price_rules(&rules).request_body("").is_ok());
+        assert!(order("0.055").request_body("").is_err());
         // Off the cent grid in the middle range: refused, naming the neighbours.
         let err = order("0.555")
             .price_rules(&rules)
-            .validate("")
+            .request_body("")
             .expect_err("off the grid");
         let text = err.to_string();
         assert!(text.contains("price") && text.contains("0.5500"), "{text}");
@@ -1066,7 +1078,7 @@ mod tests {
         let no = NewOrder::new("KXT-26-T1").buy_no().price("0.945").count(1);
         let body = no
             .price_rules(&rules)
-            .validate("")
+            .request_body("")
             .expect("valid as YES 0.055");
         assert_eq!(body.price.to_string(), "0.0550");
     }

@@ -9,6 +9,11 @@
 //! are contracts), every amount exact text. Build one with `From` from the generated
 //! type and hand it to `csv::Writer::serialize` or `serde_json::to_writer`.
 //!
+//! The records also deserialize, with the same names, from what they serialize to (a
+//! CSV row read back with `csv::Reader::deserialize`, a JSON line): the public way to
+//! build one from column values kept elsewhere (a database, an earlier export), since
+//! new columns may be added and a struct literal cannot be written outside this crate.
+//!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use kalshi_portfolio::records::FillRecord;
@@ -42,14 +47,14 @@
 //!   ([`types::Settlement::revenue_dollars`], …).
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::money::{Count, Dollars};
 use crate::operations::Position;
 use crate::types;
 
 /// One fill as a flat row.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct FillRecord {
     /// When it executed (`created_time`, else `ts`).
@@ -111,7 +116,7 @@ impl From<types::Fill> for FillRecord {
 }
 
 /// One settlement as a flat row.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SettlementRecord {
     /// When the market settled and paid out.
@@ -164,11 +169,12 @@ impl From<types::Settlement> for SettlementRecord {
 
 /// One position, of a market or of an event, as a flat row: the columns of the other
 /// kind are empty, so both kinds share one file.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct PositionRecord {
     /// `market` or `event`.
-    pub kind: &'static str,
+    #[serde(deserialize_with = "position_kind")]
+    pub kind: StaticStr,
     /// The market (market positions).
     pub ticker: Option<String>,
     /// The event (event positions).
@@ -189,6 +195,25 @@ pub struct PositionRecord {
     pub total_cost_dollars: Option<Dollars>,
     /// When the position last changed (market positions).
     pub last_updated_utc: Option<DateTime<Utc>>,
+}
+
+/// `&'static str` under another name: serde's derive borrows every field spelled
+/// `&str` from the input (and a `'static` one only from `'static` input), which
+/// would keep a record from being read from a file; `kind` is read by
+/// [`position_kind`] instead.
+type StaticStr = &'static str;
+
+/// `kind` read back: only the two values a record is made with.
+fn position_kind<'de, D: Deserializer<'de>>(deserializer: D) -> Result<&'static str, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    match text.as_str() {
+        "market" => Ok("market"),
+        "event" => Ok("event"),
+        _ => Err(serde::de::Error::invalid_value(
+            serde::de::Unexpected::Str(&text),
+            &"market or event",
+        )),
+    }
 }
 
 impl From<&types::MarketPosition> for PositionRecord {
@@ -243,7 +268,7 @@ impl From<Position> for PositionRecord {
 }
 
 /// One order as a flat row.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct OrderRecord {
     /// When it was created, when sent.

@@ -29,6 +29,24 @@ fn csv_of<T: serde::Serialize>(rows: &[T]) -> String {
     String::from_utf8(writer.into_inner().expect("flushed")).expect("UTF-8")
 }
 
+/// CSV and JSON out, and back to equal records.
+fn assert_round_trip<T>(rows: &[T])
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let text = csv_of(rows);
+    let back: Vec<T> = csv::Reader::from_reader(text.as_bytes())
+        .deserialize()
+        .collect::<Result<_, _>>()
+        .expect("CSV reads back");
+    assert_eq!(back, rows, "{text}");
+    for row in rows {
+        let line = serde_json::to_string(row).expect("JSON");
+        let back: T = serde_json::from_str(&line).expect("JSON reads back");
+        assert_eq!(&back, row, "{line}");
+    }
+}
+
 #[test]
 fn fills_with_and_without_optional_fields_make_rows_of_one_length() {
     let rows = [
@@ -39,6 +57,8 @@ fn fills_with_and_without_optional_fields_make_rows_of_one_length() {
         FillRecord::from(fill(json!({"created_time": null, "ts": 1787061800}))),
     ];
     let text = csv_of(&rows);
+    // Empty columns read back as absent, filled ones as sent.
+    assert_round_trip(&rows);
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
@@ -129,10 +149,42 @@ fn records_from_a_trading_session_serialize_as_csv_and_json() {
         assert!(!widths.is_empty());
         assert!(widths.windows(2).all(|w| w[0] == w[1]), "{text}");
     }
+    // Each record reads back, from CSV and from JSON, as the record it was.
+    assert_round_trip(&fills);
+    assert_round_trip(&orders);
+    assert_round_trip(&position_rows);
+    assert_round_trip(&settlements);
     // Positions and pages serialize too, tagged by kind.
     let json = serde_json::to_value(&positions[0]).expect("json");
     assert_eq!(json["kind"], "market");
     let page = client.get_fills().send().expect("page");
     let json = serde_json::to_value(&page).expect("json");
     assert!(json["items"].is_array());
+}
+
+#[test]
+fn a_record_is_built_from_its_column_values_and_refuses_bad_ones() {
+    let row = json!({
+        "kind": "event", "ticker": null, "event_ticker": "KXR-26",
+        "position": null, "total_cost_shares": "12.00", "exposure_dollars": "1.2000",
+        "realized_pnl_dollars": "-0.5000", "fees_paid_dollars": "0.0300",
+        "total_traded_dollars": null, "total_cost_dollars": "6.0000",
+        "last_updated_utc": null
+    });
+    let record: PositionRecord = serde_json::from_value(row.clone()).expect("a record");
+    assert_eq!(record.kind, "event");
+    assert_eq!(record.realized_pnl_dollars.as_micros(), -500_000);
+    assert_eq!(serde_json::to_value(&record).expect("json"), row);
+    let mut bad = row.clone();
+    bad["kind"] = json!("portfolio");
+    let error = serde_json::from_value::<PositionRecord>(bad)
+        .expect_err("an unknown kind")
+        .to_string();
+    assert!(error.contains("market or event"), "{error}");
+    let mut bad = row;
+    bad["exposure_dollars"] = json!(1.2);
+    assert!(
+        serde_json::from_value::<PositionRecord>(bad).is_err(),
+        "money is text, never a float"
+    );
 }

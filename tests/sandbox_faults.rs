@@ -1,6 +1,6 @@
-//! Fault injection: 429 with Retry-After, 5xx, delays, a request committed whose
-//! connection is then dropped before any response byte, and requests executed after
-//! the client gave up on them.
+//! Fault injection: 429 with Retry-After, 5xx, delays, a request committed and answered
+//! late, a request committed whose connection is then dropped before any response
+//! byte, and requests executed after the client gave up on them.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -88,6 +88,41 @@ fn delays_slow_requests_down_and_can_time_out() {
     sandbox.inject(Fault::delay(Duration::from_millis(600)));
     let err = impatient.get_balance().unwrap_err();
     assert!(matches!(err.last(), Error::Timeout { .. }), "{err:?}");
+}
+
+#[test]
+fn answer_late_commits_first_and_answers_after_the_delay() {
+    let (sandbox, client) = setup();
+    sandbox.inject(Fault::answer_late(Duration::from_secs(2)).path_contains("/orders"));
+    let started = Instant::now();
+    let placing = std::thread::spawn(move || {
+        client.create_order(
+            &NewOrder::new(T)
+                .bid()
+                .price("0.20")
+                .count(1u32)
+                .client_order_id("late-1"),
+        )
+    });
+    // The order rests at the exchange while its answer is held back (looked for until
+    // the answer comes, so the check does not depend on how fast this thread runs).
+    let observer = sandbox.client().unwrap();
+    let mut seen_before_answer = false;
+    while !placing.is_finished() {
+        if orders_with_client_id(&observer, "late-1") == 1 {
+            seen_before_answer = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let placed = placing.join().unwrap().unwrap();
+    assert_eq!(placed.client_order_id.as_deref(), Some("late-1"));
+    assert!(started.elapsed() >= Duration::from_secs(2));
+    assert!(
+        seen_before_answer,
+        "the order was committed before the answer"
+    );
+    assert_eq!(orders_with_client_id(&observer, "late-1"), 1);
 }
 
 #[test]

@@ -10,8 +10,10 @@
 //! SQLite share is measured as the difference of two walks in the same process: the
 //! full sync, and the same pages fetched and decoded with nothing stored.
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use kalshi_portfolio::sandbox::Sandbox;
@@ -21,12 +23,84 @@ use kalshi_portfolio_cli::connect::Connection;
 
 const PAGE: usize = 1000;
 
+/// The Rust heap of the whole process (client, server thread, decoding, the CLI),
+/// counted at each allocation: bytes live now and the most ever live. Unlike the
+/// resident set, it does not move with the allocator's arenas or the machine's load.
+/// SQLite allocates with `malloc` directly, outside this count; its own figures come
+/// from `sqlite3_memory_highwater`.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn grew(bytes: usize) {
+    let live = LIVE.fetch_add(bytes, Ordering::Relaxed) + bytes;
+    PEAK.fetch_max(live, Ordering::Relaxed);
+}
+
+// SAFETY: every call is forwarded to the system allocator unchanged; the counters
+// only observe sizes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            grew(layout.size());
+        }
+        ptr
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let ptr = unsafe { System.alloc_zeroed(layout) };
+        if !ptr.is_null() {
+            grew(layout.size());
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let new = unsafe { System.realloc(ptr, layout, new_size) };
+        if !new.is_null() {
+            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+            grew(new_size);
+        }
+        new
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// SQLite's own count of the memory it holds (all connections): the most ever, and
+/// now. `reset` starts the high-water mark over from what is held now.
+fn sqlite_memory(reset: bool) -> (i64, i64) {
+    // SAFETY: plain reads of SQLite's global memory statistics; no pointers.
+    unsafe {
+        (
+            rusqlite::ffi::sqlite3_memory_highwater(i32::from(reset)),
+            rusqlite::ffi::sqlite3_memory_used(),
+        )
+    }
+}
+
+fn kib(bytes: impl TryInto<u64>) -> String {
+    bytes
+        .try_into()
+        .map_or_else(|_| "?".into(), |b| format!("{}", b / 1024))
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let total: usize = std::env::args()
         .nth(1)
         .map(|n| n.parse())
         .transpose()?
         .unwrap_or(100_000);
+    // As the command does (main_entry): large buffers mapped and returned.
+    kalshi_portfolio_cli::memory::keep_large_buffers_mapped();
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     std::thread::spawn(move || {
@@ -49,6 +123,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         sandbox: None,
     };
 
+    let load_before = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     // HTTP and decoding alone.
     let started = Instant::now();
     let mut fetched = 0usize;
@@ -68,9 +143,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         page_size: PAGE as u64,
         overlap_secs: 3600,
     };
+    // The heap peak of the sync alone (the walk above freed its pages).
+    PEAK.store(LIVE.load(Ordering::Relaxed), Ordering::Relaxed);
+    let heap_before = LIVE.load(Ordering::Relaxed);
+    sqlite_memory(true);
     let started = Instant::now();
     let summary = kalshi_portfolio_cli::sync::sync_all(&connection, &mut db, &args)?;
     let sync = started.elapsed();
+    let heap_peak = PEAK.load(Ordering::Relaxed);
+    let (sqlite_peak, sqlite_now) = sqlite_memory(false);
+    let cache_kib: i64 = db.pragma_query_value(None, "cache_size", |r| r.get(0))?;
     assert_eq!(summary.fills as usize, total);
     let stored: i64 = db.query_row("SELECT COUNT(*) FROM fills", [], |r| r.get(0))?;
     assert_eq!(stored as usize, total);
@@ -79,12 +161,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let share = 1.0 - http.as_secs_f64() / sync.as_secs_f64();
     println!(
-        "fills {total}: sync {:.2} s = {:.0} fills/s; HTTP+decode alone {:.2} s; SQLite share {:.0}%; peak RSS {} KiB",
+        "fills {total}: sync {:.2} s = {:.0} fills/s; HTTP+decode alone {:.2} s; SQLite share {:.0}%; \
+         peak RSS {} KiB; Rust heap peak {} KiB (at start {} KiB); SQLite memory peak {} KiB (at end {} KiB, cache_size {cache_kib}); \
+         load before {} after {}",
         sync.as_secs_f64(),
         total as f64 / sync.as_secs_f64(),
         http.as_secs_f64(),
         share.max(0.0) * 100.0,
         peak_rss_kib().map_or("?".to_string(), |k| k.to_string()),
+        kib(heap_peak),
+        kib(heap_before),
+        kib(sqlite_peak),
+        kib(sqlite_now),
+        load_before.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" "),
     );
     Ok(())
 }

@@ -11,7 +11,13 @@ use kalshi_portfolio::{Count, Dollars};
 use rusqlite::{params, Connection, Transaction};
 
 /// Version of the schema below, kept in `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i64 = 1;
+///
+/// 2 added `sent_orders` (the rows of `orders place` sent whose placement is not
+/// recorded yet); a version-1 database gains it on open.
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// SQLite's page cache, in KiB (`PRAGMA cache_size` = minus this).
+pub const CACHE_KIB: i64 = 2000;
 
 /// The schema. Every statement is idempotent.
 pub const SCHEMA: &str = "
@@ -93,6 +99,14 @@ CREATE TABLE IF NOT EXISTS placed_orders (
     order_id         TEXT NOT NULL,
     placed_utc       TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sent_orders (
+    client_order_id  TEXT PRIMARY KEY,
+    file_sha256      TEXT NOT NULL,
+    line             INTEGER NOT NULL,
+    ticker           TEXT NOT NULL,
+    sent_utc         TEXT NOT NULL,
+    result           TEXT
+);
 CREATE TABLE IF NOT EXISTS sync_state (
     resource       TEXT PRIMARY KEY,
     cursor         TEXT,
@@ -111,6 +125,11 @@ pub fn open(path: &std::path::Path) -> anyhow::Result<Connection> {
     db.pragma_update(None, "journal_mode", "WAL")?;
     db.pragma_update(None, "synchronous", "NORMAL")?;
     db.busy_timeout(std::time::Duration::from_secs(10))?;
+    // SQLite's memory is its page cache plus a few prepared statements: the cache is
+    // pinned here (2,000 KiB, the size SQLite defaults to when built as rusqlite
+    // builds it), so it does not depend on how SQLite was compiled, and a sync of
+    // any length holds the same (already full at 10,000 fills; BENCHMARKS.md).
+    db.pragma_update(None, "cache_size", CACHE_KIB.saturating_neg())?;
     let version: i64 = db.pragma_query_value(None, "user_version", |row| row.get(0))?;
     if version > SCHEMA_VERSION {
         anyhow::bail!(

@@ -1,195 +1,155 @@
-//! `export --from-db`: the rows `sync` stored, written with exactly the columns of the
-//! library's records (same names, same order, same text), so a file exported from the
-//! database and one exported from the API are interchangeable.
+//! `export --from-db`: the rows `sync` stored, rebuilt as the library's records
+//! themselves (through their `Deserialize`), so a file exported from the database and
+//! one exported from the API are written by one type: same columns, same order, same
+//! text.
 
 use std::path::Path;
 
 use anyhow::Context;
-use chrono::{DateTime, Utc};
+use kalshi_portfolio::records::{FillRecord, OrderRecord, PositionRecord, SettlementRecord};
 use kalshi_portfolio::{Count, Dollars};
+use rusqlite::types::ValueRef;
 use rusqlite::{OpenFlags, Row};
-use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 
 use crate::cli::ExportKind;
 use crate::db::parse_time;
 use crate::export::{Sink, Window};
 
-/// The columns of `kalshi_portfolio::records::FillRecord`.
-#[derive(Serialize)]
-pub struct FillRow {
-    ts_utc: Option<DateTime<Utc>>,
-    fill_id: String,
-    order_id: String,
-    ticker: String,
-    book_side: String,
-    outcome_side: String,
-    action: Option<String>,
-    side: Option<String>,
-    count: Count,
-    yes_price_dollars: Dollars,
-    no_price_dollars: Dollars,
-    fee_dollars: Dollars,
-    is_taker: bool,
-    subaccount: Option<i64>,
+/// How a stored column becomes the value of a record's field.
+#[derive(Clone, Copy)]
+enum Stored {
+    /// Text (or NULL), as is: ids, tickers, sides, times (RFC 3339).
+    Text,
+    /// Integer micro-dollars, as the record's dollar text.
+    Micros,
+    /// Integer hundredths of a contract, as the record's count text.
+    Centi,
+    /// An integer.
+    Integer,
+    /// 0 or 1, as a boolean.
+    Boolean,
 }
 
-/// The columns of `kalshi_portfolio::records::SettlementRecord`.
-#[derive(Serialize)]
-pub struct SettlementRow {
-    settled_utc: Option<DateTime<Utc>>,
-    ticker: String,
-    event_ticker: String,
-    market_result: String,
-    yes_count: Count,
-    yes_total_cost_dollars: Dollars,
-    no_count: Count,
-    no_total_cost_dollars: Dollars,
-    revenue_dollars: Option<Dollars>,
-    value_per_yes_dollars: Option<Dollars>,
-    fee_dollars: Dollars,
-}
+use Stored::{Boolean, Centi, Integer, Micros, Text};
 
-/// The columns of `kalshi_portfolio::records::OrderRecord`.
-#[derive(Serialize)]
-pub struct OrderRow {
-    created_utc: Option<DateTime<Utc>>,
-    last_update_utc: Option<DateTime<Utc>>,
-    order_id: String,
-    client_order_id: String,
-    ticker: String,
-    status: String,
-    book_side: String,
-    outcome_side: String,
-    yes_price_dollars: Dollars,
-    no_price_dollars: Dollars,
-    initial_count: Count,
-    fill_count: Count,
-    remaining_count: Count,
-    taker_fees_dollars: Dollars,
-    maker_fees_dollars: Dollars,
-    taker_fill_cost_dollars: Dollars,
-    maker_fill_cost_dollars: Dollars,
-    expiration_utc: Option<DateTime<Utc>>,
-    order_group_id: Option<String>,
-    subaccount: Option<i64>,
-}
+/// A record's fields (its serialized names, in order) and the columns they are
+/// stored in: the one place the database's names meet the records'.
+const FILL: &[(&str, &str, Stored)] = &[
+    ("ts_utc", "ts_utc", Text),
+    ("fill_id", "fill_id", Text),
+    ("order_id", "order_id", Text),
+    ("ticker", "ticker", Text),
+    ("book_side", "book_side", Text),
+    ("outcome_side", "outcome_side", Text),
+    ("action", "action", Text),
+    ("side", "side", Text),
+    ("count", "count_centi", Centi),
+    ("yes_price_dollars", "yes_price_micros", Micros),
+    ("no_price_dollars", "no_price_micros", Micros),
+    ("fee_dollars", "fee_micros", Micros),
+    ("is_taker", "is_taker", Boolean),
+    ("subaccount", "subaccount", Integer),
+];
 
-/// The columns of `kalshi_portfolio::records::PositionRecord`.
-#[derive(Serialize)]
-pub struct PositionRow {
-    kind: String,
-    ticker: Option<String>,
-    event_ticker: Option<String>,
-    position: Option<Count>,
-    total_cost_shares: Option<Count>,
-    exposure_dollars: Dollars,
-    realized_pnl_dollars: Dollars,
-    fees_paid_dollars: Dollars,
-    total_traded_dollars: Option<Dollars>,
-    total_cost_dollars: Option<Dollars>,
-    last_updated_utc: Option<DateTime<Utc>>,
-}
+const SETTLEMENT: &[(&str, &str, Stored)] = &[
+    ("settled_utc", "settled_utc", Text),
+    ("ticker", "ticker", Text),
+    ("event_ticker", "event_ticker", Text),
+    ("market_result", "market_result", Text),
+    ("yes_count", "yes_count_centi", Centi),
+    ("yes_total_cost_dollars", "yes_total_cost_micros", Micros),
+    ("no_count", "no_count_centi", Centi),
+    ("no_total_cost_dollars", "no_total_cost_micros", Micros),
+    ("revenue_dollars", "revenue_micros", Micros),
+    ("value_per_yes_dollars", "value_per_yes_micros", Micros),
+    ("fee_dollars", "fee_micros", Micros),
+];
 
-fn d(row: &Row<'_>, column: &str) -> rusqlite::Result<Dollars> {
-    Ok(Dollars::from_micros(row.get(column)?))
-}
+const ORDER: &[(&str, &str, Stored)] = &[
+    ("created_utc", "created_utc", Text),
+    ("last_update_utc", "last_update_utc", Text),
+    ("order_id", "order_id", Text),
+    ("client_order_id", "client_order_id", Text),
+    ("ticker", "ticker", Text),
+    ("status", "status", Text),
+    ("book_side", "book_side", Text),
+    ("outcome_side", "outcome_side", Text),
+    ("yes_price_dollars", "yes_price_micros", Micros),
+    ("no_price_dollars", "no_price_micros", Micros),
+    ("initial_count", "initial_count_centi", Centi),
+    ("fill_count", "fill_count_centi", Centi),
+    ("remaining_count", "remaining_count_centi", Centi),
+    ("taker_fees_dollars", "taker_fees_micros", Micros),
+    ("maker_fees_dollars", "maker_fees_micros", Micros),
+    ("taker_fill_cost_dollars", "taker_fill_cost_micros", Micros),
+    ("maker_fill_cost_dollars", "maker_fill_cost_micros", Micros),
+    ("expiration_utc", "expiration_utc", Text),
+    ("order_group_id", "order_group_id", Text),
+    ("subaccount", "subaccount", Integer),
+];
 
-fn od(row: &Row<'_>, column: &str) -> rusqlite::Result<Option<Dollars>> {
-    Ok(row.get::<_, Option<i64>>(column)?.map(Dollars::from_micros))
-}
+const POSITION: &[(&str, &str, Stored)] = &[
+    ("kind", "kind", Text),
+    ("ticker", "ticker", Text),
+    ("event_ticker", "event_ticker", Text),
+    ("position", "position_centi", Centi),
+    ("total_cost_shares", "total_cost_shares_centi", Centi),
+    ("exposure_dollars", "exposure_micros", Micros),
+    ("realized_pnl_dollars", "realized_pnl_micros", Micros),
+    ("fees_paid_dollars", "fees_paid_micros", Micros),
+    ("total_traded_dollars", "total_traded_micros", Micros),
+    ("total_cost_dollars", "total_cost_micros", Micros),
+    ("last_updated_utc", "last_updated_utc", Text),
+];
 
-fn c(row: &Row<'_>, column: &str) -> rusqlite::Result<Count> {
-    Ok(Count::from_hundredths(row.get(column)?))
-}
-
-fn oc(row: &Row<'_>, column: &str) -> rusqlite::Result<Option<Count>> {
-    Ok(row
-        .get::<_, Option<i64>>(column)?
-        .map(Count::from_hundredths))
-}
-
-fn t(row: &Row<'_>, column: &str) -> anyhow::Result<Option<DateTime<Utc>>> {
-    parse_time(row.get(column)?)
+/// Build the library's record from a stored row: its fields as the record
+/// serializes them, read back by the record's own `Deserialize` (so the file from
+/// the database and the file from the API come from one type). A column the record
+/// does not know is an error, as is a value of the wrong kind.
+fn record<T: DeserializeOwned>(
+    row: &Row<'_>,
+    fields: &[(&str, &str, Stored)],
+) -> anyhow::Result<T> {
+    let mut map = Map::with_capacity(fields.len());
+    for &(field, column, stored) in fields {
+        let value = match (stored, row.get_ref(column)?) {
+            (_, ValueRef::Null) => Value::Null,
+            (Text, _) => Value::String(row.get(column)?),
+            (Micros, _) => Value::String(Dollars::from_micros(row.get(column)?).to_string()),
+            (Centi, _) => Value::String(Count::from_hundredths(row.get(column)?).to_string()),
+            (Integer, _) => Value::from(row.get::<_, i64>(column)?),
+            (Boolean, _) => Value::Bool(row.get(column)?),
+        };
+        map.insert(field.to_string(), value);
+    }
+    serde_json::from_value(Value::Object(map))
+        .with_context(|| format!("a stored row does not read as a record ({})", fields[0].1))
 }
 
 /// A fill as stored.
-pub fn fill_row(row: &Row<'_>) -> anyhow::Result<FillRow> {
-    Ok(FillRow {
-        ts_utc: t(row, "ts_utc")?,
-        fill_id: row.get("fill_id")?,
-        order_id: row.get("order_id")?,
-        ticker: row.get("ticker")?,
-        book_side: row.get("book_side")?,
-        outcome_side: row.get("outcome_side")?,
-        action: row.get("action")?,
-        side: row.get("side")?,
-        count: c(row, "count_centi")?,
-        yes_price_dollars: d(row, "yes_price_micros")?,
-        no_price_dollars: d(row, "no_price_micros")?,
-        fee_dollars: d(row, "fee_micros")?,
-        is_taker: row.get("is_taker")?,
-        subaccount: row.get("subaccount")?,
-    })
+pub fn fill_record(row: &Row<'_>) -> anyhow::Result<FillRecord> {
+    record(row, FILL)
 }
 
 /// A settlement as stored.
-pub fn settlement_row(row: &Row<'_>) -> anyhow::Result<SettlementRow> {
-    Ok(SettlementRow {
-        settled_utc: t(row, "settled_utc")?,
-        ticker: row.get("ticker")?,
-        event_ticker: row.get("event_ticker")?,
-        market_result: row.get("market_result")?,
-        yes_count: c(row, "yes_count_centi")?,
-        yes_total_cost_dollars: d(row, "yes_total_cost_micros")?,
-        no_count: c(row, "no_count_centi")?,
-        no_total_cost_dollars: d(row, "no_total_cost_micros")?,
-        revenue_dollars: od(row, "revenue_micros")?,
-        value_per_yes_dollars: od(row, "value_per_yes_micros")?,
-        fee_dollars: d(row, "fee_micros")?,
-    })
+pub fn settlement_record(row: &Row<'_>) -> anyhow::Result<SettlementRecord> {
+    record(row, SETTLEMENT)
 }
 
 /// An order as stored.
-pub fn order_row(row: &Row<'_>) -> anyhow::Result<OrderRow> {
-    Ok(OrderRow {
-        created_utc: t(row, "created_utc")?,
-        last_update_utc: t(row, "last_update_utc")?,
-        order_id: row.get("order_id")?,
-        client_order_id: row.get("client_order_id")?,
-        ticker: row.get("ticker")?,
-        status: row.get("status")?,
-        book_side: row.get("book_side")?,
-        outcome_side: row.get("outcome_side")?,
-        yes_price_dollars: d(row, "yes_price_micros")?,
-        no_price_dollars: d(row, "no_price_micros")?,
-        initial_count: c(row, "initial_count_centi")?,
-        fill_count: c(row, "fill_count_centi")?,
-        remaining_count: c(row, "remaining_count_centi")?,
-        taker_fees_dollars: d(row, "taker_fees_micros")?,
-        maker_fees_dollars: d(row, "maker_fees_micros")?,
-        taker_fill_cost_dollars: d(row, "taker_fill_cost_micros")?,
-        maker_fill_cost_dollars: d(row, "maker_fill_cost_micros")?,
-        expiration_utc: t(row, "expiration_utc")?,
-        order_group_id: row.get("order_group_id")?,
-        subaccount: row.get("subaccount")?,
-    })
+pub fn order_record(row: &Row<'_>) -> anyhow::Result<OrderRecord> {
+    record(row, ORDER)
 }
 
 /// A position as stored.
-pub fn position_row(row: &Row<'_>) -> anyhow::Result<PositionRow> {
-    Ok(PositionRow {
-        kind: row.get("kind")?,
-        ticker: row.get("ticker")?,
-        event_ticker: row.get("event_ticker")?,
-        position: oc(row, "position_centi")?,
-        total_cost_shares: oc(row, "total_cost_shares_centi")?,
-        exposure_dollars: d(row, "exposure_micros")?,
-        realized_pnl_dollars: d(row, "realized_pnl_micros")?,
-        fees_paid_dollars: d(row, "fees_paid_micros")?,
-        total_traded_dollars: od(row, "total_traded_micros")?,
-        total_cost_dollars: od(row, "total_cost_micros")?,
-        last_updated_utc: t(row, "last_updated_utc")?,
-    })
+pub fn position_record(row: &Row<'_>) -> anyhow::Result<PositionRecord> {
+    record(row, POSITION)
+}
+
+fn t(row: &Row<'_>, column: &str) -> anyhow::Result<Option<chrono::DateTime<chrono::Utc>>> {
+    parse_time(row.get(column)?)
 }
 
 /// Open a database read-only (it must exist: a typo must not create an empty one).
@@ -231,10 +191,10 @@ pub fn export(
             }
         }
         match kind {
-            ExportKind::Fills => sink.write(&fill_row(row)?)?,
-            ExportKind::Settlements => sink.write(&settlement_row(row)?)?,
-            ExportKind::Orders => sink.write(&order_row(row)?)?,
-            ExportKind::Positions => sink.write(&position_row(row)?)?,
+            ExportKind::Fills => sink.write(&fill_record(row)?)?,
+            ExportKind::Settlements => sink.write(&settlement_record(row)?)?,
+            ExportKind::Orders => sink.write(&order_record(row)?)?,
+            ExportKind::Positions => sink.write(&position_record(row)?)?,
         }
     }
     Ok(())

@@ -17,7 +17,9 @@ pub mod db;
 pub mod export;
 pub mod export_db;
 pub mod fail;
+pub mod memory;
 pub mod place;
+pub mod place_file;
 pub mod pnl;
 pub mod read;
 pub mod seed;
@@ -39,6 +41,7 @@ pub fn main_entry() -> ExitCode {
         }
     };
     init_tracing(args.global.verbose);
+    memory::keep_large_buffers_mapped();
     match cli::run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if fail::is_broken_pipe(&e) => {

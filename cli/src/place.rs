@@ -1,30 +1,38 @@
-//! `orders place --file orders.csv`: one order per row, exactly once.
+//! `orders place --file orders.csv`: one order per row, exactly once, recorded one
+//! batch at a time.
 //!
-//! * Every row is read and checked before anything is sent; a bad row is named with
-//!   its line number and nothing is sent (exit 2).
-//! * Each row has a deterministic `client_order_id`: its own `client_order_id`
-//!   column, or `kp-` + the first 16 hex digits of the SHA-256 of the file + `-` +
-//!   the line number. Running the same file again therefore names the same orders.
-//! * Placed orders are recorded in the database (`placed_orders`). On a rerun, a row
-//!   recorded there is skipped; a row not recorded (the run died between sending and
-//!   recording) is looked up at the exchange by its `client_order_id` first, and the
-//!   exchange itself refuses a duplicate `client_order_id`; so each row is placed once.
-//! * Rows are sent through one call of the library's batch create, which checks
-//!   every order before sending any and splits them by `max_batch_size`.
+//! * Every row is read and validated (by the file's rules and the library's
+//!   [`NewOrder::validate`](kalshi_portfolio::NewOrder::validate)) before anything is
+//!   sent; a bad row is named with its line number and nothing is sent (exit 2). See
+//!   [`crate::place_file`].
+//! * Each row has a deterministic `client_order_id` (its column, or `kp-` + 16 hex
+//!   digits of the file's SHA-256 + `-` + its line), so running the same file again
+//!   names the same orders.
+//! * Rows go out in batches of the library's [`Client::max_batch_size`], one batch
+//!   request at a time. Before a batch is sent, its rows are recorded as sent
+//!   (`sent_orders`) in one committed transaction; after its answer, one transaction
+//!   moves the placed rows to `placed_orders` and notes each refusal. A run killed at
+//!   any instant therefore leaves every row in one of three states: placed and
+//!   recorded (skipped on the rerun), never sent (sent on the rerun), or sent with
+//!   the answer unknown. Only the last kind, at most one batch plus earlier refusals,
+//!   is looked up at the exchange by its `client_order_id` on the rerun; the exchange
+//!   also refuses a second order with an id it holds.
+//!
+//! [`Client::max_batch_size`]: kalshi_portfolio::Client::max_batch_size
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
-use chrono::Utc;
-use kalshi_portfolio::order_builders::TimeInForce;
-use kalshi_portfolio::{Action, Count, Dollars, NewOrder, Outcome};
+use chrono::{DateTime, Utc};
+use kalshi_portfolio::operations::{BATCH_FAILED, NOT_PLACED, NOT_SENT};
+use kalshi_portfolio::{Count, Dollars, NewOrder};
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::connect::Connection;
 use crate::fail::{usage, Partial};
+use crate::place_file::{hex_prefix, parse, Row};
 use crate::table::Rows;
 
 /// Options of `orders place`.
@@ -34,6 +42,7 @@ pub struct PlaceArgs {
     /// `buy_no`, `sell_no`, or `yes`/`no` with an `action` column of `buy`/`sell`),
     /// `price` (dollars, of the outcome bought or sold), `count`; optional
     /// `time_in_force` (`gtc`, `ioc`, `fok`), `post_only`, `reduce_only`,
+    /// `expiration_utc` (RFC 3339 or Unix seconds; resting orders only),
     /// `client_order_id`.
     #[arg(long)]
     pub file: PathBuf,
@@ -48,43 +57,16 @@ pub struct PlaceArgs {
     pub json: bool,
 }
 
-const COLUMNS: [&str; 9] = [
-    "ticker",
-    "side",
-    "action",
-    "price",
-    "count",
-    "time_in_force",
-    "post_only",
-    "reduce_only",
-    "client_order_id",
-];
-
-/// One checked row.
-#[derive(Clone, Debug)]
-pub struct Row {
-    /// Its line in the file (the header is line 1).
-    pub line: u64,
-    /// Its `client_order_id`.
-    pub client_order_id: String,
-    /// The market.
-    pub ticker: String,
-    /// The order.
-    pub order: NewOrder,
-    side: String,
-    price: Dollars,
-    count: Count,
-}
-
 /// What happened to a row, as printed.
 #[derive(Serialize)]
-struct Outcome_ {
+struct Outcome {
     line: u64,
     client_order_id: String,
     ticker: String,
     side: String,
     price: Dollars,
     count: Count,
+    expiration_utc: Option<DateTime<Utc>>,
     result: String,
     order_id: Option<String>,
 }
@@ -98,77 +80,60 @@ pub fn run(connection: &Connection, args: &PlaceArgs) -> anyhow::Result<()> {
     let db_path = connection.db_path(args.db.as_ref())?;
     let mut db = crate::db::open(&db_path)
         .with_context(|| format!("opening the database {}", db_path.display()))?;
-    let file_hash = hex_prefix(&bytes);
-
-    // What is already placed: recorded here, or found at the exchange.
-    let mut done: HashMap<String, String> = HashMap::new();
-    {
-        let mut statement =
-            db.prepare("SELECT order_id FROM placed_orders WHERE client_order_id = ?1")?;
-        for row in &rows {
-            let found: Option<String> = statement
-                .query_row([&row.client_order_id], |r| r.get(0))
-                .optional()?;
-            if let Some(order_id) = found {
-                done.insert(row.client_order_id.clone(), order_id);
-            }
-        }
-    }
-    let unrecorded: Vec<&Row> = rows
-        .iter()
-        .filter(|r| !done.contains_key(&r.client_order_id))
-        .collect();
-    let found = lookup(connection, &unrecorded)?;
-    for row in &unrecorded {
-        if let Some(order_id) = found.get(&row.client_order_id) {
-            if !args.dry_run {
-                record(&mut db, &file_hash, row, order_id)?;
-            }
-            done.insert(row.client_order_id.clone(), order_id.clone());
-        }
-    }
+    let book = Book {
+        file_hash: hex_prefix(&bytes),
+    };
 
     let mut results: BTreeMap<u64, (String, Option<String>)> = BTreeMap::new();
+    let (placed, in_doubt) = book.state(&db, &rows)?;
+    // Rows sent by an earlier run whose answer was not recorded: at the exchange?
+    let doubtful: Vec<&Row> = rows
+        .iter()
+        .filter(|r| in_doubt.contains(&r.client_order_id))
+        .collect();
+    let found = lookup(connection, &doubtful)?;
+    if !args.dry_run && !found.is_empty() {
+        let tx = db.transaction()?;
+        for row in &doubtful {
+            if let Some(order_id) = found.get(&row.client_order_id) {
+                book.placed(&tx, row, order_id)?;
+            }
+        }
+        tx.commit()?;
+    }
     for row in &rows {
-        if let Some(order_id) = done.get(&row.client_order_id) {
+        let order_id = placed
+            .get(&row.client_order_id)
+            .or_else(|| found.get(&row.client_order_id));
+        if let Some(order_id) = order_id {
             results.insert(row.line, ("already placed".into(), Some(order_id.clone())));
         }
     }
     let pending: Vec<&Row> = rows
         .iter()
-        .filter(|r| !done.contains_key(&r.client_order_id))
+        .filter(|r| !results.contains_key(&r.line))
         .collect();
+
     let mut refused = 0usize;
+    let mut failure = None;
     if args.dry_run {
         for row in &pending {
             results.insert(row.line, ("would place".into(), None));
         }
     } else {
-        // One call for every pending row: the library checks them all before it
-        // sends the first request, then sends them in batches of `max_batch_size`.
-        // Its answers are recorded after the call; a run killed before that is
-        // repaired by the lookup above on the next run.
-        let orders: Vec<NewOrder> = pending.iter().map(|r| r.order.clone()).collect();
-        if !orders.is_empty() {
-            let answers = connection
-                .client
-                .batch_create_orders(&orders)
-                .map_err(|e| line_error(e, &args.file, &pending))
-                .context("placing the orders; run the same file again: orders already placed are found by their client_order_id and not placed twice")?;
-            for (row, item) in pending.iter().zip(answers) {
-                match (&item.error, item.order_id) {
-                    (None, Some(order_id)) => {
-                        record(&mut db, &file_hash, row, &order_id)?;
-                        results.insert(row.line, ("placed".into(), Some(order_id)));
-                    }
-                    (error, _) => {
-                        refused += 1;
-                        let text = error
-                            .as_ref()
-                            .map(|e| error_text(&serde_json::to_value(e).unwrap_or_default()))
-                            .unwrap_or_else(|| "no order id in the answer".into());
-                        results.insert(row.line, (format!("refused: {text}"), None));
-                    }
+        let batches = pending.chunks(connection.client.max_batch_size());
+        let total = batches.len();
+        for (number, batch) in batches.enumerate() {
+            match book.send(connection, &mut db, batch, &mut results) {
+                Ok(n) => refused += n,
+                Err(e) => {
+                    failure = Some(e.context(format!(
+                        "placing batch {} of {total}; run the same file again: rows placed \
+                         are recorded, and rows whose answer was lost are looked up by \
+                         their client_order_id before anything is sent again",
+                        number + 1
+                    )));
+                    break;
                 }
             }
         }
@@ -183,6 +148,7 @@ pub fn run(connection: &Connection, args: &PlaceArgs) -> anyhow::Result<()> {
             "side",
             "price",
             "count",
+            "expiration_utc",
             "result",
             "order_id",
         ],
@@ -191,18 +157,22 @@ pub fn run(connection: &Connection, args: &PlaceArgs) -> anyhow::Result<()> {
         let (result, order_id) = results
             .remove(&row.line)
             .unwrap_or_else(|| ("not sent".into(), None));
-        table.push(&Outcome_ {
+        table.push(&Outcome {
             line: row.line,
             client_order_id: row.client_order_id.clone(),
             ticker: row.ticker.clone(),
             side: row.side.clone(),
             price: row.price,
             count: row.count,
+            expiration_utc: row.expiration,
             result,
             order_id,
         })?;
     }
     table.finish()?;
+    if let Some(failure) = failure {
+        return Err(failure);
+    }
     if refused > 0 {
         return Err(anyhow::Error::new(Partial(format!(
             "{refused} of {} orders were refused; fix those rows and run the same file again \
@@ -213,146 +183,156 @@ pub fn run(connection: &Connection, args: &PlaceArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Read and check every row; the first bad one fails the whole file.
-pub fn parse(path: &Path, bytes: &[u8]) -> anyhow::Result<Vec<Row>> {
-    let name = path.display().to_string();
-    let file_hash = hex_prefix(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(bytes);
-    let headers = reader
-        .headers()
-        .map_err(|e| usage(format!("{name}: cannot read the header row: {e}")))?
-        .clone();
-    for header in &headers {
-        if !COLUMNS.contains(&header) {
-            return Err(usage(format!(
-                "{name} line 1: unknown column {header:?} (known: {})",
-                COLUMNS.join(", ")
-            )));
-        }
-    }
-    for required in ["ticker", "side", "price", "count"] {
-        if !headers.iter().any(|h| h == required) {
-            return Err(usage(format!(
-                "{name} line 1: the column {required:?} is missing"
-            )));
-        }
-    }
-    let column = |record: &csv::StringRecord, name: &str| -> Option<String> {
-        headers
-            .iter()
-            .position(|h| h == name)
-            .and_then(|i| record.get(i))
-            .map(str::to_string)
-            .filter(|v| !v.is_empty())
-    };
-    let mut rows = Vec::new();
-    let mut ids = HashSet::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| usage(format!("{name}: {e}")))?;
-        let line = record.position().map_or(0, |p| p.line());
-        let bad = |what: String| usage(format!("{name} line {line}: {what}; nothing was sent"));
-        let get = |c: &str| column(&record, c);
-        let ticker = get("ticker").ok_or_else(|| bad("ticker is empty".into()))?;
-        let side_text = get("side").ok_or_else(|| bad("side is empty".into()))?;
-        let action = get("action");
-        let price_text = get("price").ok_or_else(|| bad("price is empty".into()))?;
-        let price: Dollars = price_text
-            .parse()
-            .map_err(|e| bad(format!("price {price_text:?}: {e}")))?;
-        if !price.is_strictly_between_zero_and_one() {
-            return Err(bad(format!(
-                "price {price_text:?} must be between 0 and 1 dollar, exclusive"
-            )));
-        }
-        let count_text = get("count").ok_or_else(|| bad("count is empty".into()))?;
-        let count: Count = count_text
-            .parse()
-            .map_err(|e| bad(format!("count {count_text:?}: {e}")))?;
-        if !count.is_positive() {
-            return Err(bad(format!("count {count_text:?} must be positive")));
-        }
-        let mut order = NewOrder::new(ticker.clone());
-        let side_key = match &action {
-            Some(action) => format!(
-                "{}_{}",
-                action.to_ascii_lowercase(),
-                side_text.to_ascii_lowercase()
-            ),
-            None => side_text.to_ascii_lowercase(),
-        };
-        order =
-            match side_key.as_str() {
-                "bid" => order.bid(),
-                "ask" => order.ask(),
-                "buy_yes" => order.side(Action::Buy, Outcome::Yes),
-                "sell_yes" => order.side(Action::Sell, Outcome::Yes),
-                "buy_no" => order.side(Action::Buy, Outcome::No),
-                "sell_no" => order.side(Action::Sell, Outcome::No),
-                _ => {
-                    return Err(bad(format!(
-                    "side {side_text:?}{} is not bid, ask, buy_yes, sell_yes, buy_no or sell_no \
-                     (or yes/no with an action column of buy/sell)",
-                    action.as_deref().map(|a| format!(" with action {a:?}")).unwrap_or_default()
-                )))
-                }
-            };
-        order = order.price(price).count(count);
-        if let Some(tif) = get("time_in_force") {
-            order = order.time_in_force(match tif.to_ascii_lowercase().as_str() {
-                "gtc" | "good_till_canceled" => TimeInForce::GoodTillCanceled,
-                "ioc" | "immediate_or_cancel" => TimeInForce::ImmediateOrCancel,
-                "fok" | "fill_or_kill" => TimeInForce::FillOrKill,
-                _ => return Err(bad(format!("time_in_force {tif:?} is not gtc, ioc or fok"))),
-            });
-        }
-        for flag in ["post_only", "reduce_only"] {
-            if let Some(text) = get(flag) {
-                let value = match text.to_ascii_lowercase().as_str() {
-                    "true" | "yes" | "1" => true,
-                    "false" | "no" | "0" => false,
-                    _ => return Err(bad(format!("{flag} {text:?} is not true or false"))),
-                };
-                order = if flag == "post_only" {
-                    order.post_only(value)
-                } else {
-                    order.reduce_only(value)
-                };
+/// The bookkeeping of one file in the database.
+struct Book {
+    file_hash: String,
+}
+
+impl Book {
+    /// The rows already placed (with their order ids), and those sent whose outcome
+    /// was not recorded as placed (a run killed mid-batch, or refused earlier).
+    fn state(
+        &self,
+        db: &rusqlite::Connection,
+        rows: &[Row],
+    ) -> anyhow::Result<(HashMap<String, String>, HashSet<String>)> {
+        let mut placed = HashMap::new();
+        let mut in_doubt = HashSet::new();
+        let mut placed_query =
+            db.prepare("SELECT order_id FROM placed_orders WHERE client_order_id = ?1")?;
+        let mut sent_query = db.prepare("SELECT 1 FROM sent_orders WHERE client_order_id = ?1")?;
+        for row in rows {
+            let id = &row.client_order_id;
+            if let Some(order_id) = placed_query
+                .query_row([id], |r| r.get::<_, String>(0))
+                .optional()?
+            {
+                placed.insert(id.clone(), order_id);
+            } else if sent_query.exists([id])? {
+                in_doubt.insert(id.clone());
             }
         }
-        let client_order_id =
-            get("client_order_id").unwrap_or_else(|| format!("kp-{file_hash}-{line}"));
-        if !ids.insert(client_order_id.clone()) {
-            return Err(bad(format!(
-                "client_order_id {client_order_id:?} is used by an earlier row"
-            )));
+        Ok((placed, in_doubt))
+    }
+
+    /// Send one batch: record its rows as sent (committed before the request leaves),
+    /// send it through the library's batch create, record the answers in one
+    /// transaction. Returns how many rows were refused.
+    fn send(
+        &self,
+        connection: &Connection,
+        db: &mut rusqlite::Connection,
+        batch: &[&Row],
+        results: &mut BTreeMap<u64, (String, Option<String>)>,
+    ) -> anyhow::Result<usize> {
+        let now = crate::db::time_text(&Utc::now());
+        let tx = db.transaction()?;
+        for row in batch {
+            tx.execute(
+                "INSERT INTO sent_orders (client_order_id, file_sha256, line, ticker, sent_utc, result)
+                 VALUES (?1, ?2, ?3, ?4, ?5, NULL)
+                 ON CONFLICT (client_order_id) DO UPDATE SET
+                    file_sha256 = excluded.file_sha256, line = excluded.line,
+                    ticker = excluded.ticker, sent_utc = excluded.sent_utc, result = NULL",
+                params![row.client_order_id, self.file_hash, row.line, row.ticker, now],
+            )?;
         }
-        order = order.client_order_id(client_order_id.clone());
-        rows.push(Row {
-            line,
-            client_order_id,
-            ticker,
-            order,
-            side: side_key,
-            price,
-            count,
-        });
+        tx.commit()?;
+
+        let orders: Vec<NewOrder> = batch.iter().map(|r| r.order.order().clone()).collect();
+        let answers = match connection.client.batch_create_orders(&orders) {
+            Ok(answers) => answers,
+            Err(error) => {
+                for row in batch {
+                    results.insert(row.line, ("unknown: the batch failed".into(), None));
+                }
+                if matches!(error, kalshi_portfolio::Error::InvalidRequest { .. }) {
+                    // Refused before sending (a rule that depends on the time, such as
+                    // an expiration that has passed): nothing of it is in doubt.
+                    let tx = db.transaction()?;
+                    for row in batch {
+                        tx.execute(
+                            "DELETE FROM sent_orders WHERE client_order_id = ?1",
+                            [&row.client_order_id],
+                        )?;
+                        results.insert(row.line, ("not sent".into(), None));
+                    }
+                    tx.commit()?;
+                    return Err(usage(format!(
+                        "{}; nothing of this batch was sent",
+                        line_error(&error, batch)
+                    )));
+                }
+                return Err(anyhow::Error::new(error));
+            }
+        };
+
+        let mut refused = 0;
+        let tx = db.transaction()?;
+        for (row, item) in batch.iter().zip(answers) {
+            match (&item.error, item.order_id) {
+                (None, Some(order_id)) => {
+                    self.placed(&tx, row, &order_id)?;
+                    results.insert(row.line, ("placed".into(), Some(order_id)));
+                }
+                (error, _) => {
+                    refused += 1;
+                    let value = error
+                        .as_ref()
+                        .and_then(|e| serde_json::to_value(e).ok())
+                        .unwrap_or_default();
+                    let text = match error {
+                        Some(_) => error_text(&value),
+                        None => "no order id in the answer".into(),
+                    };
+                    // The library's own codes for an outcome it could not settle:
+                    // the row stays in doubt and is looked up on the next run.
+                    let code = value.get("code").and_then(|v| v.as_str()).unwrap_or("");
+                    let label = if [NOT_PLACED, BATCH_FAILED, NOT_SENT].contains(&code) {
+                        "not placed"
+                    } else {
+                        "refused"
+                    };
+                    tx.execute(
+                        "UPDATE sent_orders SET result = ?2 WHERE client_order_id = ?1",
+                        params![row.client_order_id, format!("{label}: {text}")],
+                    )?;
+                    results.insert(row.line, (format!("{label}: {text}"), None));
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(refused)
     }
-    if rows.is_empty() {
-        return Err(usage(format!("{name} has no order rows")));
+
+    /// Record a row as placed (it is no longer in doubt).
+    fn placed(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        row: &Row,
+        order_id: &str,
+    ) -> anyhow::Result<()> {
+        tx.execute(
+            "INSERT OR REPLACE INTO placed_orders VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                row.client_order_id,
+                self.file_hash,
+                row.line,
+                row.ticker,
+                order_id,
+                crate::db::time_text(&Utc::now())
+            ],
+        )?;
+        tx.execute(
+            "DELETE FROM sent_orders WHERE client_order_id = ?1",
+            [&row.client_order_id],
+        )?;
+        Ok(())
     }
-    Ok(rows)
 }
 
-/// The first 16 hex digits of the SHA-256 of the file.
-fn hex_prefix(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
-}
-
-/// Find at the exchange the rows whose `client_order_id` is already there (a run
-/// that died after sending and before recording), per market.
+/// Find at the exchange the rows whose `client_order_id` is already there (sent by a
+/// run that died before recording the answer), per market.
 fn lookup(connection: &Connection, rows: &[&Row]) -> anyhow::Result<HashMap<String, String>> {
     let wanted: HashSet<&str> = rows.iter().map(|r| r.client_order_id.as_str()).collect();
     let tickers: HashSet<&str> = rows.iter().map(|r| r.ticker.as_str()).collect();
@@ -365,7 +345,7 @@ fn lookup(connection: &Connection, rows: &[&Row]) -> anyhow::Result<HashMap<Stri
             .limit(1000)
             .iter()
         {
-            let order = order?;
+            let order = order.context("looking up the orders of an interrupted run")?;
             if wanted.contains(order.client_order_id.as_str()) {
                 found.insert(order.client_order_id.clone(), order.order_id.clone());
             }
@@ -374,42 +354,16 @@ fn lookup(connection: &Connection, rows: &[&Row]) -> anyhow::Result<HashMap<Stri
     Ok(found)
 }
 
-fn record(
-    db: &mut rusqlite::Connection,
-    file_hash: &str,
-    row: &Row,
-    order_id: &str,
-) -> anyhow::Result<()> {
-    db.execute(
-        "INSERT OR REPLACE INTO placed_orders VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            row.client_order_id,
-            file_hash,
-            row.line,
-            row.ticker,
-            order_id,
-            crate::db::time_text(&Utc::now())
-        ],
-    )?;
-    Ok(())
-}
-
 /// A library validation error names `orders[i]`: say which line that is.
-fn line_error(error: kalshi_portfolio::Error, file: &Path, chunk: &[&Row]) -> anyhow::Error {
-    if let kalshi_portfolio::Error::InvalidRequest { .. } = &error {
-        let text = error.to_string();
-        for (i, row) in chunk.iter().enumerate() {
-            if text.contains(&format!("orders[{i}].")) {
-                return usage(format!(
-                    "{} line {}: {}; nothing was sent",
-                    file.display(),
-                    row.line,
-                    text.replace(&format!("orders[{i}]."), "")
-                ));
-            }
+fn line_error(error: &kalshi_portfolio::Error, batch: &[&Row]) -> String {
+    let text = error.to_string();
+    for (i, row) in batch.iter().enumerate() {
+        let field = format!("orders[{i}].");
+        if text.contains(&field) {
+            return format!("line {}: {}", row.line, text.replace(&field, ""));
         }
     }
-    anyhow::Error::new(error)
+    text
 }
 
 /// Kalshi's error object as `code: message`.

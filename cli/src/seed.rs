@@ -1,7 +1,7 @@
 //! The account `--sandbox` starts with: six markets in three events, about three
-//! hundred fills, three settled markets, resting and canceled orders. Deterministic in
-//! everything but the ids and timestamps the exchange assigns, so the tests can
-//! snapshot what the commands print.
+//! hundred fills, three settled markets, resting (some expiring) and canceled
+//! orders. Deterministic in everything but the ids and timestamps the exchange
+//! assigns, so the tests can snapshot what the commands print.
 
 use anyhow::{bail, Context};
 use kalshi_portfolio::order_builders::TimeInForce;
@@ -56,6 +56,11 @@ pub fn seed(sandbox: &Sandbox) -> anyhow::Result<()> {
     let client = sandbox.client()?;
     let tick = Dollars::from_cents(1).context("one cent")?;
     let six_cents = Dollars::from_cents(6).context("six cents")?;
+    let expires = chrono::Utc::now().timestamp() + 30 * 24 * 3600;
+    let group = client
+        .create_order_group(10_000u32)
+        .context("creating the seeded order group")?
+        .order_group_id;
     for (ticker, event, bid, _) in MARKETS {
         sandbox.create_market(MarketSpec::new(ticker, event))?;
         let bid: Dollars = bid.parse()?;
@@ -76,16 +81,23 @@ pub fn seed(sandbox: &Sandbox) -> anyhow::Result<()> {
         }
         place_all(&client, &orders)?;
         // Resting bids below the book: they stay open (or are canceled when the
-        // market settles).
+        // market settles); the middle one is in an order group and the lowest
+        // expires in 30 days, so every column of an order export has a value
+        // somewhere.
         let resting: Vec<NewOrder> = (1..=3)
             .map(|k| {
                 let price = bid
                     .checked_sub(Dollars::from_micros(tick.as_micros() * 5 * k))
                     .unwrap_or(tick);
-                NewOrder::new(ticker)
+                let order = NewOrder::new(ticker)
                     .bid()
                     .price(price)
-                    .count((k * 10) as u32)
+                    .count((k * 10) as u32);
+                match k {
+                    2 => order.order_group_id(group.clone()),
+                    3 => order.expiration_time(expires),
+                    _ => order,
+                }
             })
             .collect();
         place_all(&client, &resting)?;

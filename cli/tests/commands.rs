@@ -151,6 +151,25 @@ fn export_csv_every_column_filled_and_db_matches_api() {
         "export_settlements_csv",
         std::fs::read_to_string(&csv_path).unwrap()
     );
+    // The other kinds: every row as wide as the header, and every column with a
+    // value in some row (the seeded account has an order group and expiring orders;
+    // a position row leaves the other kind's columns empty).
+    for kind in ["fills", "orders", "positions"] {
+        let path = dir.join(format!("{kind}.csv"));
+        let output = run(&["--sandbox", "export", kind, "-o", path.to_str().unwrap()]);
+        assert!(output.status.success(), "{output:?}");
+        let mut reader = csv::Reader::from_path(&path).unwrap();
+        let headers = reader.headers().unwrap().clone();
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+        assert!(!rows.is_empty(), "{kind}");
+        assert!(rows.iter().all(|row| row.len() == headers.len()), "{kind}");
+        for (i, header) in headers.iter().enumerate() {
+            assert!(
+                rows.iter().any(|row| !row[i].is_empty()),
+                "{kind}: column {header} is empty in every row"
+            );
+        }
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -166,10 +185,10 @@ fn write(name: &str, text: &str) -> std::path::PathBuf {
 fn orders_place_and_cancel() {
     let file = write(
         "orders.csv",
-        "ticker,side,action,price,count,time_in_force,post_only,client_order_id\n\
-         KXFED-26MAR-H0,bid,,0.20,5,gtc,true,\n\
-         KXGDP-26Q1-T2,no,buy,0.70,3,gtc,,mine-1\n\
-         KXGDP-26Q1-T3,sell_yes,,0.99,2,ioc,,\n",
+        "ticker,side,action,price,count,time_in_force,post_only,expiration_utc,client_order_id\n\
+         KXFED-26MAR-H0,bid,,0.20,5,gtc,true,,\n\
+         KXGDP-26Q1-T2,no,buy,0.70,3,gtc,,2099-12-31T23:00:00Z,mine-1\n\
+         KXGDP-26Q1-T3,sell_yes,,0.99,2,ioc,,,\n",
     );
     let file = file.to_str().unwrap();
     let db = write("place.sqlite", "");

@@ -130,22 +130,22 @@ fn database(path: &Path) -> Tables {
         }
     };
     rows("SELECT * FROM fills", &mut |row| {
-        let v = serde_json::to_value(export_db::fill_row(row).unwrap()).unwrap();
+        let v = serde_json::to_value(export_db::fill_record(row).unwrap()).unwrap();
         let id = v["fill_id"].as_str().unwrap().to_string();
         assert!(tables.fills.insert(id, v).is_none());
     });
     rows("SELECT * FROM orders", &mut |row| {
-        let v = serde_json::to_value(export_db::order_row(row).unwrap()).unwrap();
+        let v = serde_json::to_value(export_db::order_record(row).unwrap()).unwrap();
         let id = v["order_id"].as_str().unwrap().to_string();
         assert!(tables.orders.insert(id, v).is_none());
     });
     rows("SELECT * FROM settlements", &mut |row| {
-        let v = serde_json::to_value(export_db::settlement_row(row).unwrap()).unwrap();
+        let v = serde_json::to_value(export_db::settlement_record(row).unwrap()).unwrap();
         let id = v["ticker"].as_str().unwrap().to_string();
         assert!(tables.settlements.insert(id, v).is_none());
     });
     rows("SELECT * FROM positions", &mut |row| {
-        let v = serde_json::to_value(export_db::position_row(row).unwrap()).unwrap();
+        let v = serde_json::to_value(export_db::position_record(row).unwrap()).unwrap();
         let key = format!(
             "{}:{:?}{:?}",
             v["kind"].as_str().unwrap(),
@@ -382,47 +382,183 @@ fn placed_by_client_id(setup: &Setup) -> BTreeMap<String, usize> {
     counts
 }
 
+/// What the database records of `orders place`: rows placed, and rows sent whose
+/// answer is not recorded (in doubt).
+fn bookkeeping(setup: &Setup) -> (usize, usize) {
+    if !setup.db().exists() {
+        return (0, 0);
+    }
+    let db = rusqlite::Connection::open_with_flags(
+        setup.db(),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let count = |sql: &str| -> usize {
+        // The tables appear when the run opens the database.
+        db.query_row(sql, [], |r| r.get::<_, i64>(0))
+            .map_or(0, |n| usize::try_from(n).unwrap())
+    };
+    (
+        count("SELECT COUNT(*) FROM placed_orders"),
+        count("SELECT COUNT(*) FROM sent_orders"),
+    )
+}
+
+/// Run `orders place` and kill it (`kill -9`) as soon as `ready` holds. Waiting is
+/// bounded, and a run that ends by itself first fails the test: the kill must land
+/// where the caller arranged it.
+fn place_and_kill_when(setup: &Setup, file: &Path, what: &str, mut ready: impl FnMut() -> bool) {
+    let mut child = place(setup, file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while !ready() {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the run ended ({status}) before {what}");
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "gave up waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    kill_after(child, Duration::ZERO);
+}
+
+fn each_once(placed: &BTreeMap<String, usize>) {
+    assert!(placed.values().all(|&n| n == 1), "{placed:?}");
+}
+
 #[test]
 fn orders_place_killed_mid_file_then_rerun_places_each_row_once() {
     let setup = Setup::new("place");
-    let file = orders_file(&setup, 60);
-    for ms in [150u64, 500, 900] {
-        // Every batch request slowed so the kill lands between (or inside) them.
-        setup.sandbox.inject(
-            Fault::delay(Duration::from_millis(200))
-                .path_contains("/batched")
-                .times(100),
-        );
-        let child = place(&setup, &file).spawn().unwrap();
-        kill_after(child, Duration::from_millis(ms));
-        setup.sandbox.clear_faults();
-        let placed = placed_by_client_id(&setup);
-        eprintln!("kill after {ms} ms: {} orders placed", placed.len());
-        assert!(placed.values().all(|&n| n == 1), "{placed:?}");
-    }
+    // 100 rows: five batches of the client's default size.
+    assert_eq!(kalshi_portfolio::DEFAULT_MAX_BATCH_SIZE, 20);
+    let file = orders_file(&setup, 100);
+    let held = Duration::from_secs(60);
+
+    // 1. Mid-batch, after the exchange placed batch 2 and before its answer came back
+    //    (held by the sandbox): the run has recorded batch 1, and batch 2 as sent.
+    setup
+        .sandbox
+        .inject(Fault::delay(Duration::ZERO).path_contains("/batched"));
+    setup
+        .sandbox
+        .inject(Fault::answer_late(held).path_contains("/batched"));
+    place_and_kill_when(&setup, &file, "batch 2 placed", || {
+        placed_by_client_id(&setup).len() == 40
+    });
+    setup.sandbox.clear_faults();
+    each_once(&placed_by_client_id(&setup));
+    assert_eq!(bookkeeping(&setup), (20, 20), "batch 2 is in doubt");
+
+    // 2. Between batches: the rerun finds batch 2 at the exchange, places batch 3 and
+    //    is killed once batch 3 is recorded, before batch 4 can be placed (its request
+    //    is held before the exchange sees it, if it was sent at all).
+    setup
+        .sandbox
+        .inject(Fault::delay(Duration::ZERO).path_contains("/batched"));
+    setup
+        .sandbox
+        .inject(Fault::delay(held).path_contains("/batched"));
+    place_and_kill_when(&setup, &file, "batch 3 recorded", || {
+        bookkeeping(&setup).0 == 60
+    });
+    setup.sandbox.clear_faults();
+    let placed = placed_by_client_id(&setup);
+    each_once(&placed);
+    assert_eq!(placed.len(), 60);
+    let (recorded, in_doubt) = bookkeeping(&setup);
+    assert_eq!(recorded, 60);
+    assert!(in_doubt == 0 || in_doubt == 20, "{in_doubt}");
+
+    // 3. Mid-batch, with batch 4's request in flight and not yet executed.
+    setup.sandbox.clear_journal();
+    setup
+        .sandbox
+        .inject(Fault::delay(held).path_contains("/batched"));
+    place_and_kill_when(&setup, &file, "batch 4 sent", || {
+        setup
+            .sandbox
+            .journal()
+            .iter()
+            .any(|entry| entry.path.contains("/batched"))
+    });
+    setup.sandbox.clear_faults();
+    let placed = placed_by_client_id(&setup);
+    each_once(&placed);
+    assert_eq!(placed.len(), 60);
+    assert_eq!(bookkeeping(&setup), (60, 20), "batch 4 is in doubt");
+
+    // The rerun completes: every row placed exactly once, all of it recorded.
     let output = place(&setup, &file).output().unwrap();
     assert!(output.status.success(), "{output:?}");
     let placed = placed_by_client_id(&setup);
-    assert_eq!(placed.len(), 60, "{placed:?}");
-    assert!(placed.values().all(|&n| n == 1), "{placed:?}");
-    // The ids are the file's: line 2 to 61.
+    assert_eq!(placed.len(), 100, "{placed:?}");
+    each_once(&placed);
+    assert_eq!(bookkeeping(&setup), (100, 0));
+    // The ids are the file's: lines 2 to 101.
     let lines: Vec<u64> = placed
         .keys()
         .map(|id| id.rsplit('-').next().unwrap().parse().unwrap())
         .collect();
     assert_eq!(lines.iter().min(), Some(&2));
-    assert_eq!(lines.iter().max(), Some(&61));
+    assert_eq!(lines.iter().max(), Some(&101));
 
-    // Once more: everything is already placed, nothing is sent.
+    // Once more: everything is recorded as placed; nothing is sent or looked up.
     setup.sandbox.clear_journal();
     let output = place(&setup, &file).output().unwrap();
     assert!(output.status.success(), "{output:?}");
-    assert!(setup
-        .sandbox
-        .journal()
-        .iter()
-        .all(|entry| !entry.path.contains("/batched")));
-    assert_eq!(placed_by_client_id(&setup).len(), 60);
+    assert!(
+        setup.sandbox.journal().is_empty(),
+        "{:?}",
+        setup.sandbox.journal()
+    );
+    assert_eq!(placed_by_client_id(&setup).len(), 100);
+}
+
+#[test]
+fn an_expiration_placed_from_a_file_is_in_the_orders_export() {
+    let setup = Setup::new("expiry");
+    // Whole seconds, as Kalshi keeps it; an hour from now.
+    let expires = chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp() + 3600, 0)
+        .unwrap()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let file = setup.dir.join("expiring.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "ticker,side,price,count,expiration_utc,client_order_id\n\
+             KXFED-26MAR-H0,buy_yes,0.11,2,{expires},exp-1\n\
+             KXFED-26MAR-H0,buy_yes,0.12,2,,exp-2\n"
+        ),
+    )
+    .unwrap();
+    let output = place(&setup, &file).output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let output = Command::new(env!("CARGO_BIN_EXE_kalshi-portfolio"))
+        .args(["export", "orders", "--format", "csv"])
+        .env("KALSHI_ENV", setup.sandbox.base_url())
+        .env("KALSHI_API_KEY_ID", setup.sandbox.key_id())
+        .env("KALSHI_PRIVATE_KEY_PATH", &setup.key)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let mut reader = csv::Reader::from_reader(output.stdout.as_slice());
+    let rows: Vec<OrderRecord> = reader.deserialize().map(Result::unwrap).collect();
+    let expiration = |id: &str| {
+        rows.iter()
+            .find(|r| r.client_order_id == id)
+            .unwrap_or_else(|| panic!("{id} exported"))
+            .expiration_utc
+    };
+    assert_eq!(
+        expiration("exp-1").map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        Some(expires)
+    );
+    assert_eq!(expiration("exp-2"), None);
 }
 
 #[test]

@@ -43,7 +43,7 @@ impl Client {
         let orders = orders
             .iter()
             .enumerate()
-            .map(|(i, order)| order.validate(&format!("orders[{i}].")))
+            .map(|(i, order)| order.request_body(&format!("orders[{i}].")))
             .collect::<Result<Vec<_>>>()?;
         let mut seen = std::collections::HashSet::new();
         for (i, order) in orders.iter().enumerate() {

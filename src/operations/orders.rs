@@ -168,7 +168,7 @@ impl Client {
     /// each call generates one, so a template cloned for a ladder gives every order
     /// its own.
     pub fn create_order(&self, order: &NewOrder) -> Result<types::CreateOrderV2Response> {
-        let body = order.validate("")?;
+        let body = order.request_body("")?;
         let sent = body.clone();
         let client_order_id = body.client_order_id.clone().unwrap_or_default();
         let ticker = body.ticker.clone();

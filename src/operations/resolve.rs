@@ -101,7 +101,7 @@ impl Client {
     ) -> Result<types::CreateOrderV2Response> {
         let (id, since) = resolvable_id(order, error)?;
         let order = order.clone().client_order_id(id.clone());
-        let ticker = order.validate("")?.ticker;
+        let ticker = order.request_body("")?.ticker;
         if let Some(found) = self.find_order(&ticker, &id, since)? {
             return placed_from(found);
         }

@@ -73,7 +73,9 @@
 //!   later: after a delay ([`Fault::execute_late`]), or at a point the test chooses
 //!   ([`Fault::execute_before_request`], [`Fault::execute_on_release`] with
 //!   [`Sandbox::release_late`]); [`Sandbox::late_executions`] says what each late
-//!   request did.
+//!   request did. Or one that is committed and answered late
+//!   ([`Fault::answer_late`]: the window in which a client killed has acted without
+//!   knowing it).
 //! * **A request journal** ([`Sandbox::journal`]) with the auth headers' secret values
 //!   redacted.
 //! * **One account, one shard.** Everything is in subaccount 0 on exchange index 0.
@@ -113,7 +115,7 @@
 //! | `POST /_sandbox/settle` | `{"ticker", "result": "yes"\|"no"}` |
 //! | `POST /_sandbox/balance` | `{"balance_cents": 100000}` |
 //! | `POST /_sandbox/keys` | `{"key_id", "public_key_pem"}` |
-//! | `POST /_sandbox/faults` | `{"kind": "rate_limited"\|"server_error"\|"delay"\|"drop_after_commit"\|"execute_late", "times"?: 1, "path_contains"?, "retry_after_secs"?, "status"?, "delay_ms"?}` |
+//! | `POST /_sandbox/faults` | `{"kind": "rate_limited"\|"server_error"\|"delay"\|"answer_late"\|"drop_after_commit"\|"execute_late", "times"?: 1, "path_contains"?, "retry_after_secs"?, "status"?, "delay_ms"?}` |
 //! | `GET /_sandbox/journal`, `DELETE /_sandbox/journal` | — |
 //!
 //! # Exchange rules
@@ -246,6 +248,10 @@ pub enum FaultKind {
         /// (1: before the next one); `None`: only at [`Sandbox::release_late`].
         after_requests: Option<u32>,
     },
+    /// Process (commit) the request now, and answer only this long afterwards: the
+    /// window in which a client that is killed has acted at the exchange but has not
+    /// yet learned (or recorded) that it did.
+    AnswerLate(Duration),
 }
 
 /// A fault for the next matching requests; see [`Sandbox::inject`].
@@ -308,6 +314,11 @@ impl Fault {
         Fault::new(FaultKind::ExecuteOnRelease {
             after_requests: Some(requests.max(1)),
         })
+    }
+
+    /// Commit the request, then hold the answer back for `delay`.
+    pub fn answer_late(delay: Duration) -> Self {
+        Fault::new(FaultKind::AnswerLate(delay))
     }
 
     /// Apply to the next `times` matching requests (default 1).

@@ -187,6 +187,9 @@ pub(super) fn admin(shared: &Shared, method: &Method, path: &str, body: &[u8]) -
                 "delay" => FaultKind::Delay(Duration::from_millis(
                     optional_int(&body, "delay_ms")?.unwrap_or(1000).max(0) as u64,
                 )),
+                "answer_late" => FaultKind::AnswerLate(Duration::from_millis(
+                    optional_int(&body, "delay_ms")?.unwrap_or(1000).max(0) as u64,
+                )),
                 "drop_after_commit" => FaultKind::DropAfterCommit,
                 "execute_late" => FaultKind::ExecuteLate(Duration::from_millis(
                     optional_int(&body, "delay_ms")?.unwrap_or(1000).max(0) as u64,

@@ -178,6 +178,7 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Respon
     let mut drop_after_commit = false;
     let mut execute_late = None;
     let mut hold = None;
+    let mut answer_late = None;
     if let Some(kind) = take_fault(&shared, &path) {
         match kind {
             FaultKind::Delay(delay) => tokio::time::sleep(delay).await,
@@ -202,6 +203,7 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Respon
             FaultKind::DropAfterCommit => drop_after_commit = true,
             FaultKind::ExecuteLate(delay) => execute_late = Some(delay),
             FaultKind::ExecuteOnRelease { after_requests } => hold = Some(after_requests),
+            FaultKind::AnswerLate(delay) => answer_late = Some(delay),
         }
     }
 
@@ -239,6 +241,9 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Respon
         Ok(response) => response,
         Err(e) => error_response(&e),
     };
+    if let Some(delay) = answer_late {
+        tokio::time::sleep(delay).await;
+    }
     if drop_after_commit {
         if let Some(kill) = parts.extensions.get::<KillSwitch>() {
             kill.0.notify_one();
