@@ -491,11 +491,11 @@ fn peer_lines(server: &Server, ours: &OurFigures, w2_fills: usize) -> Vec<String
         ours.w2_fills
     ));
     out.push(format!(
-        "  {:<44}{:>14}{:>14}{:>14}{:>14}{:>12}",
-        "client", "W1 RSA/s", "W1 Ed25519/s", "CPU µs Ed", "W2 s (RSA)", "W3 Ed/s"
+        "  {:<60}{:>10}{:>14}{:>11}{:>12}{:>10}",
+        "client", "W1 RSA/s", "W1 Ed25519/s", "CPU µs Ed", "W2 s, RSA", "W3 Ed/s"
     ));
     out.push(format!(
-        "  {:<44}{:>14.0}{:>14.0}{:>14.0}{:>14.3}{:>12.0}",
+        "  {:<60}{:>10.0}{:>14.0}{:>11.0}{:>12.3}{:>10.0}",
         "this crate",
         ours.w1_rps[0],
         ours.w1_rps[1],
@@ -504,7 +504,7 @@ fn peer_lines(server: &Server, ours: &OurFigures, w2_fills: usize) -> Vec<String
         ours.w3_rps
     ));
     out.push(format!(
-        "  {:<44}{:>14.0}{:>14.0}{:>14.0}{:>14}{:>12.0}",
+        "  {:<60}{:>10.0}{:>14.0}{:>11.0}{:>12}{:>10.0}",
         "plain reqwest::blocking (same crypto)",
         ours.plain_w1_rps[0],
         ours.plain_w1_rps[1],
@@ -515,7 +515,7 @@ fn peer_lines(server: &Server, ours: &OurFigures, w2_fills: usize) -> Vec<String
     let _ = (ours.plain_w1_cpu_us[0], ours.w1_cpu_us[0], ours.w3_cpu_us);
     if peers.is_empty() {
         out.push(format!(
-            "  {:<44}peer not measured (BENCH_PEERS=1 runs benches/peers/run.sh)",
+            "  {:<60}peer not measured (BENCH_PEERS=1 runs benches/peers/run.sh)",
             "Kalshi Python SDK (kalshi-python-sync)"
         ));
         return out;
@@ -526,13 +526,13 @@ fn peer_lines(server: &Server, ours: &OurFigures, w2_fills: usize) -> Vec<String
             None => format!("{:>width$}", "-"),
         };
         out.push(format!(
-            "  {:<44}{}{}{}{}{}",
+            "  {:<60}{}{}{}{}{}",
             peer.name,
-            num(peer.w1_rps[0], 14, 0),
+            num(peer.w1_rps[0], 10, 0),
             num(peer.w1_rps[1], 14, 0),
-            num(peer.w1_cpu_us[1], 14, 0),
-            num(peer.w2_seconds, 14, 3),
-            num(peer.w3_rps, 12, 0),
+            num(peer.w1_cpu_us[1], 11, 0),
+            num(peer.w2_seconds, 12, 3),
+            num(peer.w3_rps, 10, 0),
         ));
         let ratio = |ours: f64, theirs: Option<f64>| {
             theirs.map_or("-".to_string(), |t| format!("{:.2}x", ours / t))
