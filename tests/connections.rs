@@ -229,12 +229,11 @@ fn sequential_work(client: &Client) {
         for _ in 0..25 {
             assert_eq!(client.get_balance().unwrap().balance, 100);
         }
-        let walked = client
-            .get_fills()
-            .limit(100)
-            .iter()
-            .map(|fill| fill.unwrap())
-            .count();
+        let mut walked = 0;
+        for fill in client.get_fills().limit(100).iter() {
+            assert!(fill.unwrap().fill_id.starts_with("fill-"));
+            walked += 1;
+        }
         assert_eq!(walked, FILLS, "walk {round}");
     }
 }
