@@ -133,11 +133,12 @@ impl Driver {
         let result = runtime.block_on(call(self.raw.clone()));
         // `block_on` returns as soon as the call's own future is done, but the
         // connection it used goes back to its pool only when the tasks its response
-        // woke have run (hyper's connection task, and the one that puts it back).
-        // Let them run now, before the caller goes on: otherwise the next call finds
-        // the pool empty, opens a second connection, and the late one becomes idle
-        // beside it. One yield suffices: the current-thread scheduler runs every task
-        // that is ready before it polls a yielded future again.
+        // woke have run (hyper's connection task, and the one hyper-util spawns to
+        // put the connection back). The scheduler usually runs them before it polls
+        // the call's future for the last time, but nothing promises it; a call that
+        // returned first would leave the next one an empty pool, and a second
+        // connection. One yield settles it: the current-thread scheduler runs every
+        // task that is ready before it polls a yielded future again.
         runtime.block_on(tokio::task::yield_now());
         result
     }
