@@ -1,49 +1,81 @@
-//! The facade's and the hand-written baseline's `get_balance`, each alone, for a
-//! profiler; and their instruction counts per request under callgrind.
+//! The facade and the hand-written baselines, each alone, for a profiler; and their
+//! instruction counts per request under callgrind.
 //!
 //! CPU time on a shared 2-core machine moves by a few percent from run to run, which
 //! is as much as the facade adds. Instructions executed hardly move: callgrind counts
-//! the same totals, within a few tenths of a percent (tokio's idle workers spin a
-//! little more or less), whatever else the machine does. So this example is how to
-//! tell whether a change to `src/` made requests cheaper, and by how much.
+//! the same totals, within a few tenths of a percent, whatever else the machine does.
+//! So this example is how to tell whether a change to `src/` made requests cheaper,
+//! and by how much.
 //!
 //! ```text
 //! cargo build --release --example bench_profile
-//! # Instructions per request, facade vs baseline, RSA and Ed25519 (needs valgrind):
+//! # Instructions per request, facade vs plain reqwest::blocking and the other
+//! # baselines, get_balance and create_order, RSA and Ed25519 (needs valgrind):
 //! target/release/examples/bench_profile instructions
-//! # One contender alone, e.g. under a profiler of your choice:
-//! valgrind --tool=callgrind target/release/examples/bench_profile run facade ed25519 2000
+//! # One contender alone, e.g. under a profiler of your choice (the server runs in a
+//! # child process, so the profile holds the client only):
+//! valgrind --tool=callgrind target/release/examples/bench_profile run facade ed25519 get_balance 2000
 //! ```
+//!
+//! The canned server runs in a child process (`bench_profile serve`), so every
+//! instruction callgrind counts in the measured process is the client's, on whatever
+//! thread it ran: the caller's, reqwest::blocking's background thread, tokio workers.
+//! Each contender runs twice, with 200 and 1,200 calls; the difference divided by
+//! 1,000 is the cost per request, and start-up, connecting and warm-up cancel out.
 
 #[path = "../benches/common/mod.rs"]
 mod common;
 
-use std::process::{Command, ExitCode};
+use std::io::{BufRead as _, BufReader, Read as _};
+use std::process::{Command, ExitCode, Stdio};
 
-use common::{Baseline, BaselineModel, Key, Server};
+use common::{Baseline, BaselineModel, Key, Op, Server};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
-        ["run", who, key, calls] => match (parse_key(key), calls.parse::<u64>()) {
-            (Some(key), Ok(calls)) if *who == "facade" || *who == "baseline" => {
-                run(who, key, calls);
-                ExitCode::SUCCESS
+        ["serve"] => serve(),
+        ["run", who, key, op, calls] | ["run", who, key, op, calls, _] => {
+            let url = args.get(5).copied();
+            match (
+                contender(who),
+                parse_key(key),
+                Op::from_id(op),
+                calls.parse::<u64>(),
+            ) {
+                (Some(who), Some(key), Some(op), Ok(calls)) => run(who, key, op, calls, url),
+                _ => usage(),
             }
-            _ => usage(),
-        },
-        ["instructions"] => instructions(),
+        }
+        ["instructions"] => instructions(&[]),
+        ["instructions", only @ ..] => instructions(only),
         _ => usage(),
     }
 }
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: bench_profile instructions\n       \
-         bench_profile run <facade|baseline> <rsa|ed25519> <calls>"
+        "usage: bench_profile instructions [ed25519] [facade|plain_blocking|spawn_channel|caller_thread ...]\n       \
+         bench_profile run <facade|plain_blocking|spawn_channel|caller_thread> <rsa|ed25519> \
+         <get_balance|create_order> <calls> [base URL]\n       \
+         bench_profile serve"
     );
     ExitCode::FAILURE
+}
+
+/// Who is measured: the facade or one of the hand-written baselines.
+#[derive(Clone, Copy)]
+enum Contender {
+    Facade,
+    Baseline(BaselineModel),
+}
+
+fn contender(id: &str) -> Option<Contender> {
+    if id == "facade" {
+        return Some(Contender::Facade);
+    }
+    BaselineModel::from_id(id).map(Contender::Baseline)
 }
 
 fn parse_key(key: &str) -> Option<Key> {
@@ -54,27 +86,38 @@ fn parse_key(key: &str) -> Option<Key> {
     }
 }
 
-/// `calls` sequential `get_balance` calls of one contender against the canned server
-/// (the facade's own runtime model for the baseline: spawn onto N workers, wait on a
-/// channel).
-fn run(who: &str, key: Key, calls: u64) {
+/// Serve until standard input closes; the first line printed is the base URL.
+fn serve() -> ExitCode {
     let server = Server::start();
-    if who == "facade" {
-        let client = common::facade(&server, key);
-        calls_of(calls, || {
-            std::hint::black_box(client.get_balance().expect("facade get_balance"));
-        });
-    } else {
-        let baseline = Baseline::new(&server, key, BaselineModel::Workers);
-        calls_of(calls, || {
-            std::hint::black_box(baseline.get_balance().expect("baseline get_balance"));
-        });
-    }
+    println!("{}", server.base_url);
+    let mut sink = Vec::new();
+    let _ = std::io::stdin().read_to_end(&mut sink);
+    drop(server);
+    ExitCode::SUCCESS
 }
 
-/// The loop callgrind's `--toggle-collect` looks for: instructions are counted inside
-/// it on the calling thread and on the client runtimes' worker threads, not in setup
-/// and not on the server's thread.
+/// `calls` sequential calls of one contender, against the server at `url` (or one
+/// started in this process when none is given).
+fn run(who: Contender, key: Key, op: Op, calls: u64, url: Option<&str>) -> ExitCode {
+    let local = url.is_none().then(Server::start);
+    let base_url = match (&local, url) {
+        (Some(server), _) => server.base_url.clone(),
+        (None, Some(url)) => url.to_owned(),
+        (None, None) => return usage(),
+    };
+    match who {
+        Contender::Facade => {
+            let client = common::facade_at(&base_url, key);
+            calls_of(calls, || common::facade_call(&client, op));
+        }
+        Contender::Baseline(model) => {
+            let baseline = Baseline::at(&base_url, key, model);
+            calls_of(calls, || baseline.call(op));
+        }
+    }
+    ExitCode::SUCCESS
+}
+
 #[inline(never)]
 fn calls_of(calls: u64, mut call: impl FnMut()) {
     for _ in 0..calls {
@@ -83,66 +126,139 @@ fn calls_of(calls: u64, mut call: impl FnMut()) {
 }
 
 /// Instructions per request of each contender: two runs of different lengths under
-/// callgrind, so that what does not scale with the number of calls (connecting,
-/// first-call warm-up) cancels out of the difference.
-fn instructions() -> ExitCode {
+/// callgrind, so that what does not scale with the number of calls (start-up,
+/// connecting, first-call warm-up) cancels out of the difference.
+fn instructions(only: &[&str]) -> ExitCode {
     const SHORT: u64 = 200;
     const LONG: u64 = 1_200;
     let Ok(me) = std::env::current_exe() else {
         eprintln!("cannot find this executable's path");
         return ExitCode::FAILURE;
     };
+    let mut server = match Command::new(&me)
+        .arg("serve")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(e) => {
+            eprintln!("cannot start the server process: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut url = String::new();
+    if let Some(stdout) = server.stdout.take() {
+        let _ = BufReader::new(stdout).read_line(&mut url);
+    }
+    let url = url.trim().to_owned();
+    if url.is_empty() {
+        eprintln!("the server process printed no URL");
+        let _ = server.kill();
+        return ExitCode::FAILURE;
+    }
+    // `ed25519` among the arguments skips the (slow) RSA case; any contender names
+    // among them keep only those.
+    let skip_rsa = only.contains(&"ed25519");
+    let names: Vec<&str> = only.iter().copied().filter(|a| *a != "ed25519").collect();
+    let contenders: Vec<&str> = ["facade"]
+        .into_iter()
+        .chain(BaselineModel::ALL.iter().map(|m| m.id()))
+        .filter(|id| names.is_empty() || names.contains(id))
+        .collect();
     println!(
-        "instructions per get_balance (callgrind; client threads only, server excluded; \
-         ({LONG} calls - {SHORT} calls) / {})",
-        LONG - SHORT
+        "instructions per request (callgrind; every thread of the client process, the \
+         server in another process; ({LONG} calls - {SHORT} calls) / {}), crypto: {}",
+        LONG - SHORT,
+        kalshi_portfolio::crypto::provider_name()
     );
-    for key in [Key::Rsa, Key::Ed25519] {
+    println!(
+        "  {:<28}{}",
+        "",
+        contenders
+            .iter()
+            .map(|c| format!("{c:>16}"))
+            .collect::<String>()
+    );
+    let mut failed = false;
+    'cases: for (key, op) in [
+        (Key::Rsa, Op::GetBalance),
+        (Key::Ed25519, Op::GetBalance),
+        (Key::Ed25519, Op::CreateOrder),
+    ] {
+        if skip_rsa && key == Key::Rsa {
+            continue;
+        }
         let key_arg = if key == Key::Rsa { "rsa" } else { "ed25519" };
-        let mut per_request = [0.0; 2];
-        for (slot, who) in ["facade", "baseline"].into_iter().enumerate() {
-            let count = |calls: u64| collected(&me, who, key_arg, calls);
+        let mut per_request = Vec::new();
+        for who in &contenders {
+            let count = |calls: u64| collected(&me, who, key_arg, op.label(), calls, &url);
             match (count(SHORT), count(LONG)) {
                 (Ok(short), Ok(long)) => {
-                    per_request[slot] = long.saturating_sub(short) as f64 / (LONG - SHORT) as f64
+                    per_request.push(long.saturating_sub(short) as f64 / (LONG - SHORT) as f64)
                 }
                 (Err(e), _) | (_, Err(e)) => {
                     eprintln!("{e}");
-                    return ExitCode::FAILURE;
+                    failed = true;
+                    break 'cases;
                 }
             }
         }
-        let ratio = per_request[0] / per_request[1];
         println!(
-            "  {:<14} facade {:>9.0}  baseline {:>9.0}  facade/baseline {ratio:.3}x",
-            key.label(),
-            per_request[0],
-            per_request[1],
+            "  {:<28}{}",
+            format!("{} {}", op.label(), key.label()),
+            per_request
+                .iter()
+                .map(|n| format!("{n:>16.0}"))
+                .collect::<String>()
         );
+        if let Some(plain) = contenders
+            .iter()
+            .position(|c| *c == BaselineModel::REFERENCE.id())
+        {
+            let ratios: Vec<String> = contenders
+                .iter()
+                .zip(&per_request)
+                .map(|(c, n)| format!("{c} {:.3}x", n / per_request[plain]))
+                .collect();
+            println!("  {:<28}{}", "  / plain_blocking", ratios.join("  "));
+        }
     }
-    ExitCode::SUCCESS
+    drop(server.stdin.take());
+    let _ = server.wait();
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
-/// Instructions callgrind collected in one `run`.
-fn collected(me: &std::path::Path, who: &str, key: &str, calls: u64) -> Result<u64, String> {
+/// Instructions callgrind collected in one `run` (all threads).
+fn collected(
+    me: &std::path::Path,
+    who: &str,
+    key: &str,
+    op: &str,
+    calls: u64,
+    url: &str,
+) -> Result<u64, String> {
     let out_file = std::env::temp_dir().join(format!(
-        "kalshi-bench-callgrind-{}-{who}-{key}-{calls}.out",
+        "kalshi-bench-callgrind-{}-{who}-{key}-{op}-{calls}.out",
         std::process::id()
     ));
     let output = Command::new("valgrind")
         .arg("--tool=callgrind")
         .arg(format!("--callgrind-out-file={}", out_file.display()))
-        .arg("--collect-atstart=no")
-        .arg("--toggle-collect=*calls_of*")
-        .arg("--toggle-collect=*multi_thread::worker::run*")
         .arg(me)
-        .args(["run", who, key, &calls.to_string()])
+        .args(["run", who, key, op, &calls.to_string(), url])
         .output()
         .map_err(|e| format!("cannot run valgrind (is it installed?): {e}"))?;
     let _ = std::fs::remove_file(&out_file);
     let stderr = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() {
-        return Err(format!("valgrind run of {who} {key} failed:\n{stderr}"));
+        return Err(format!(
+            "valgrind run of {who} {key} {op} failed:\n{stderr}"
+        ));
     }
     stderr
         .lines()

@@ -1,11 +1,14 @@
 //! One-screen performance report of the client against a local canned-response
-//! server: signing cost, facade vs a hand-written reqwest baseline (CPU and wall per
-//! request), pagination throughput and peak heap, create_order, thread scaling and
-//! connection reuse, with PASS/FAIL lines for the targets in BENCHMARKS.md.
+//! server: first-request latency, signing cost, facade vs a plain `reqwest::blocking`
+//! client and other hand-written baselines (CPU and wall per request, get_balance and
+//! create_order), pagination throughput and peak heap, thread scaling, connections
+//! per calling thread, and Kalshi's Python SDK side by side when asked, with PASS/FAIL
+//! lines for the targets in BENCHMARKS.md.
 //!
 //! ```text
 //! cargo run --release --example bench_report
 //! cargo run --release --example bench_report --features aws-lc-rs
+//! BENCH_PEERS=1 cargo run --release --example bench_report   # + benches/peers/run.sh
 //! BENCH_QUICK=1 cargo run --release --example bench_report   # smoke run, seconds
 //! ```
 

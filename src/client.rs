@@ -1,12 +1,12 @@
 //! The blocking [`Client`], how to build one, and where it connects.
 //!
 //! The generated client is async; this crate's users are scripts and batch jobs that
-//! are not. Like reqwest's `blocking` module, the [`Client`] owns a small tokio
-//! runtime and drives the async core on it: each call is spawned onto that runtime and
-//! the calling thread waits on a channel. The caller therefore needs no runtime of its
-//! own, many threads can share one `Client`, and a `Client` built, used or dropped
-//! inside someone else's tokio runtime neither panics nor deadlocks (it only blocks
-//! that thread for the duration of the call, as any blocking client does).
+//! are not. The [`Client`] drives the async core itself (src/runtime.rs): the calling
+//! thread runs its own call on a small current-thread runtime it checks out of the
+//! client, so the caller needs no runtime of its own and many threads can share one
+//! `Client`; a `Client` built, used or dropped inside someone else's tokio runtime
+//! neither panics nor deadlocks (the call goes to a runtime of the client's own and
+//! only blocks that thread for its duration, as any blocking client does).
 
 use std::fmt;
 use std::future::Future;
@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::generated::Client as RawClient;
 use crate::rate_limit::{Budget, RateLimit, RateLimiter};
 use crate::retry::{Idempotency, RetryDecision, RetryPolicy};
+use crate::runtime::{Engine, MakeRaw};
 use crate::signing::SigningKey;
 use crate::transport::{self, Hooks};
 
@@ -359,37 +360,52 @@ impl ClientBuilder {
             return Err(Error::Config("max_response_body must be at least 1".into()));
         }
 
+        key.warm();
         let hooks = Hooks::new(key_id, key)?;
-        let mut http = reqwest::Client::builder()
-            .tls_backend_preconfigured(transport::tls_config()?)
-            .user_agent(USER_AGENT)
-            .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
-            .tcp_nodelay(true)
-            // A signed request goes to the configured host and nowhere else: a 3xx is
-            // an error (`Error::Redirect`), and no proxy is taken from the environment.
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy();
-        if let Some(ProxyUrl(text)) = &self.proxy {
-            let url = checked_url("proxy URL", text)?;
-            let proxy = reqwest::Proxy::all(url).map_err(|e| {
-                Error::Config(format!(
-                    "proxy URL {:?} is not usable: {}",
-                    redact_user_info(text),
-                    e.without_url()
-                ))
-            })?;
-            http = http.proxy(proxy);
-        }
-        let http = http
-            .build()
-            .map_err(|e| Error::Config(format!("HTTP client setup failed: {e}")))?;
-        let runtime = Runtime::start()?;
-        let raw = RawClient::new_with_client(base_url.as_str().trim_end_matches('/'), http, hooks);
+        let proxy = match &self.proxy {
+            Some(ProxyUrl(text)) => {
+                let url = checked_url("proxy URL", text)?;
+                Some(reqwest::Proxy::all(url).map_err(|e| {
+                    Error::Config(format!(
+                        "proxy URL {:?} is not usable: {}",
+                        redact_user_info(text),
+                        e.without_url()
+                    ))
+                })?)
+            }
+            None => None,
+        };
+        // Built once (the expensive part of a reqwest client) and cloned into the
+        // reqwest client of each driver (src/runtime.rs).
+        let tls = transport::tls_config()?;
+        let (timeout, connect_timeout) = (self.timeout, self.connect_timeout);
+        let base = base_url.as_str().trim_end_matches('/').to_owned();
+        let raw_hooks = hooks.clone();
+        let make_raw: MakeRaw = Box::new(move || {
+            let mut http = reqwest::Client::builder()
+                .tls_backend_preconfigured(tls.clone())
+                .user_agent(USER_AGENT)
+                .timeout(timeout)
+                .connect_timeout(connect_timeout)
+                .tcp_nodelay(true)
+                // A signed request goes to the configured host and nowhere else: a
+                // 3xx is an error (`Error::Redirect`), and no proxy is taken from the
+                // environment.
+                .redirect(reqwest::redirect::Policy::none())
+                .no_proxy();
+            if let Some(proxy) = &proxy {
+                http = http.proxy(proxy.clone());
+            }
+            let http = http
+                .build()
+                .map_err(|e| Error::Config(format!("HTTP client setup failed: {e}")))?;
+            Ok(RawClient::new_with_client(&base, http, raw_hooks.clone()))
+        });
+        let engine = Engine::start(make_raw)?;
         Ok(Client {
             inner: Arc::new(Inner {
-                raw: Arc::new(raw),
-                runtime,
+                engine,
+                hooks,
                 environment,
                 timeout: self.timeout,
                 max_batch_size: self.max_batch_size,
@@ -412,16 +428,18 @@ const USER_AGENT: &str = concat!(
 
 /// A blocking client for Kalshi's portfolio endpoints.
 ///
-/// Cheap to clone (an `Arc`), `Send + Sync`, and meant to be shared: clones share one
-/// connection pool and one runtime, which stop when the last clone is dropped.
+/// Cheap to clone (an `Arc`), `Send + Sync`, and meant to be shared: clones share the
+/// runtimes and connections (one per thread calling at the same moment), which stop
+/// when the last clone is dropped.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
 }
 
 struct Inner {
-    raw: Arc<RawClient>,
-    runtime: Runtime,
+    engine: Engine,
+    /// The signing hooks every driver's generated client shares (here for `Debug`).
+    hooks: Hooks,
     environment: Environment,
     timeout: Duration,
     max_batch_size: usize,
@@ -481,7 +499,7 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("environment", &self.inner.environment)
-            .field("api_key_id", &self.inner.raw.inner.key_id())
+            .field("api_key_id", &self.inner.hooks.key_id())
             .field("timeout", &self.inner.timeout)
             .finish_non_exhaustive()
     }
@@ -634,7 +652,7 @@ impl Client {
         T: Send + 'static,
     {
         let inner = self.inner.clone();
-        self.inner.runtime.block_on(async move {
+        self.inner.engine.run(move |raw| async move {
             let mut attempt = 0;
             loop {
                 attempt += 1;
@@ -649,7 +667,7 @@ impl Client {
                 // future held inline that copying was the largest cost the facade
                 // added over a hand-written client (BENCHMARKS.md, "Where the
                 // facade's extra cost went").
-                let attempt_future = Box::pin(call(inner.raw.clone())).instrument(span);
+                let attempt_future = Box::pin(call(raw.clone())).instrument(span);
                 let attempt_future = transport::ATTEMPT.scope(
                     transport::Attempt::new(inner.max_response_body),
                     async {
@@ -705,59 +723,6 @@ impl Client {
                 }
             }
         })
-    }
-}
-
-/// A tokio runtime that belongs to the client and can be left from any context.
-///
-/// It is never entered with `block_on` (which panics inside another runtime): work is
-/// spawned onto it and the caller waits on a plain channel. Dropping it uses
-/// `shutdown_background`, which neither blocks nor panics in an async context.
-struct Runtime {
-    runtime: Option<tokio::runtime::Runtime>,
-}
-
-impl Runtime {
-    fn start() -> Result<Self> {
-        let workers = std::thread::available_parallelism()
-            .map_or(2, |n| n.get())
-            .clamp(1, 4);
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(workers)
-            .thread_name("kalshi-portfolio")
-            .enable_all()
-            .build()
-            .map_err(|e| Error::Config(format!("could not start the client's runtime: {e}")))?;
-        Ok(Runtime {
-            runtime: Some(runtime),
-        })
-    }
-
-    fn block_on<T: Send + 'static>(
-        &self,
-        future: impl Future<Output = Result<T>> + Send + 'static,
-    ) -> Result<T> {
-        let Some(runtime) = &self.runtime else {
-            return Err(Error::Config("the client's runtime has stopped".into()));
-        };
-        let (sender, receiver) = std::sync::mpsc::sync_channel(1);
-        runtime.spawn(async move {
-            // The receiver only disappears if the calling thread is gone.
-            let _ = sender.send(future.await);
-        });
-        receiver.recv().unwrap_or_else(|_| {
-            Err(Error::Config(
-                "the client's runtime stopped before the call finished".into(),
-            ))
-        })
-    }
-}
-
-impl Drop for Runtime {
-    fn drop(&mut self) {
-        if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_background();
-        }
     }
 }
 

@@ -54,6 +54,7 @@ pub mod price_rules;
 mod rate_limit;
 pub mod records;
 mod retry;
+mod runtime;
 #[cfg(feature = "sandbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sandbox")))]
 pub mod sandbox;

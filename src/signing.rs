@@ -348,6 +348,16 @@ impl SigningKey {
         }
     }
 
+    /// Make one throw-away signature and one random draw, so that whatever the
+    /// crypto library sets up on first use (CPU feature detection, AWS-LC's random
+    /// number generator: tens of milliseconds) is paid when the client is built, not
+    /// by its first request. Failures are ignored: a real request reports them.
+    pub(crate) fn warm(&self) {
+        use crate::crypto::backend::rand::SecureRandom as _;
+        let _ = self.with_signature(b"warm-up", |_| ());
+        let _ = self.inner.rng.fill(&mut [0u8; 32]);
+    }
+
     /// Which algorithm this key signs with.
     pub fn kind(&self) -> KeyKind {
         match self.inner.key {

@@ -254,6 +254,9 @@ const MAX_FILLS_LIMIT: usize = 1000;
 
 struct ServerState {
     connections: AtomicU64,
+    /// Length of the last order body received (to check the baselines send what the
+    /// facade sends).
+    last_order_len: AtomicUsize,
     fills_total: AtomicUsize,
     /// 1000 distinct fill objects as JSON; page items cycle through them.
     fills: Vec<String>,
@@ -323,6 +326,7 @@ impl Server {
     pub fn start() -> Server {
         let state = Arc::new(ServerState {
             connections: AtomicU64::new(0),
+            last_order_len: AtomicUsize::new(0),
             fills_total: AtomicUsize::new(10_000),
             fills: (0..MAX_FILLS_LIMIT).map(fill_json).collect(),
         });
@@ -374,6 +378,11 @@ impl Server {
         self.state.connections.load(Ordering::Relaxed)
     }
 
+    /// Length of the last order body the server received.
+    pub fn last_order_len(&self) -> usize {
+        self.state.last_order_len.load(Ordering::Relaxed)
+    }
+
     /// How many fills `GET /portfolio/fills` walks through in all.
     pub fn set_fills_total(&self, total: usize) {
         self.state.fills_total.store(total, Ordering::Relaxed);
@@ -405,10 +414,13 @@ fn router(state: Arc<ServerState>) -> axum::Router {
         )
         .route(
             "/trade-api/v2/portfolio/events/orders",
-            // Read the body so the connection stays reusable; never look at it.
-            post(|_body: axum::body::Bytes| async {
-                (axum::http::StatusCode::CREATED, JSON, CREATE_ORDER_BODY)
-            }),
+            // Read the body so the connection stays reusable; only its length is kept.
+            post(
+                |State(state): State<Arc<ServerState>>, body: axum::body::Bytes| async move {
+                    state.last_order_len.store(body.len(), Ordering::Relaxed);
+                    (axum::http::StatusCode::CREATED, JSON, CREATE_ORDER_BODY)
+                },
+            ),
         )
         .route(
             "/trade-api/v2/portfolio/fills",
@@ -486,8 +498,13 @@ pub const BALANCE_PATH: &str = "/trade-api/v2/portfolio/balance";
 
 /// The facade, pointed at the server.
 pub fn facade(server: &Server, key: Key) -> Client {
+    facade_at(&server.base_url, key)
+}
+
+/// The facade, pointed at a server at `base_url`.
+pub fn facade_at(base_url: &str, key: Key) -> Client {
     Client::builder()
-        .environment(Environment::Custom(server.base_url.clone()))
+        .environment(Environment::Custom(base_url.to_owned()))
         .api_key_id(KEY_ID)
         .private_key_file(key.path())
         .build()
@@ -507,10 +524,10 @@ pub fn sign_once(key: &SigningKey) -> String {
 }
 
 // ---------------------------------------------------------------------------------
-// The hand-written baseline
+// The hand-written baselines
 // ---------------------------------------------------------------------------------
 
-/// What the baseline decodes a balance into (handwritten; same field types as the
+/// What the baselines decode a balance into (handwritten; same field types as the
 /// generated `GetBalanceResponse`, so both pay the same decoding work).
 #[derive(serde::Deserialize, Debug)]
 pub struct BaselineBalance {
@@ -520,10 +537,85 @@ pub struct BaselineBalance {
     pub updated_ts: i64,
 }
 
+/// The order the baselines send: the same JSON the facade sends for [`new_order`]
+/// (the report prints both bodies' lengths), with a fresh `client_order_id` each time
+/// as the facade makes one.
+#[derive(serde::Serialize)]
+struct BaselineOrder {
+    ticker: &'static str,
+    client_order_id: String,
+    side: &'static str,
+    count: &'static str,
+    price: &'static str,
+    time_in_force: &'static str,
+    self_trade_prevention_type: &'static str,
+}
+
+impl BaselineOrder {
+    fn new() -> BaselineOrder {
+        BaselineOrder {
+            ticker: "KXHIGHNY-25NOV26-T60",
+            client_order_id: uuid::Uuid::new_v4().to_string(),
+            side: "bid",
+            count: "1.00",
+            price: "0.5600",
+            time_in_force: "good_till_canceled",
+            self_trade_prevention_type: "taker_at_cross",
+        }
+    }
+}
+
+/// What the baselines decode a created order into (same field types as the generated
+/// `CreateOrderV2Response`).
+#[derive(serde::Deserialize, Debug)]
+pub struct BaselineOrderResponse {
+    pub order_id: String,
+    pub client_order_id: Option<String>,
+    pub fill_count: kalshi_portfolio::Count,
+    pub remaining_count: kalshi_portfolio::Count,
+    pub average_fill_price: Option<kalshi_portfolio::Dollars>,
+    pub average_fee_paid: Option<kalshi_portfolio::Dollars>,
+    pub ts_ms: Option<i64>,
+}
+
 const KEY_HEADER: HeaderName = HeaderName::from_static("kalshi-access-key");
 const TIMESTAMP_HEADER: HeaderName = HeaderName::from_static("kalshi-access-timestamp");
 const SIGNATURE_HEADER: HeaderName = HeaderName::from_static("kalshi-access-signature");
+const BASELINE_USER_AGENT: &str = "bench-baseline/0 (rust; blocking)";
 
+/// Sign inline and set the three `KALSHI-ACCESS-*` headers, as a hand-written client
+/// would.
+fn sign_into(
+    key: &SigningKey,
+    key_id: &HeaderValue,
+    method: &str,
+    path: &str,
+    headers: &mut reqwest::header::HeaderMap,
+) -> Result<(), String> {
+    let timestamp = now_ms();
+    let signature = key
+        .sign_request(timestamp, method, path)
+        .map_err(|e| e.to_string())?;
+    headers.insert(KEY_HEADER, key_id.clone());
+    headers.insert(TIMESTAMP_HEADER, HeaderValue::from(timestamp));
+    headers.insert(
+        SIGNATURE_HEADER,
+        HeaderValue::from_str(&signature).map_err(|e| e.to_string())?,
+    );
+    Ok(())
+}
+
+/// The TLS setup the baselines hand reqwest: the crate's crypto library, no roots (the
+/// server is plain http; a reqwest client still builds its TLS connector).
+fn baseline_tls() -> rustls::ClientConfig {
+    rustls::ClientConfig::builder_with_provider(Arc::new(tls_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("tls versions")
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth()
+}
+
+/// The async baseline: the same work as [`PlainCore`] on an async reqwest client.
 struct BaselineCore {
     http: reqwest::Client,
     base: String,
@@ -539,18 +631,35 @@ impl BaselineCore {
             .get(format!("{}/portfolio/balance", self.base))
             .build()
             .map_err(|e| e.to_string())?;
-        let timestamp = now_ms();
-        let signature = self
-            .key
-            .sign_request(timestamp, "GET", request.url().path())
+        let path = request.url().path().to_owned();
+        sign_into(&self.key, &self.key_id, "GET", &path, request.headers_mut())?;
+        let response = self
+            .http
+            .execute(request)
+            .await
             .map_err(|e| e.to_string())?;
-        let headers = request.headers_mut();
-        headers.insert(KEY_HEADER, self.key_id.clone());
-        headers.insert(TIMESTAMP_HEADER, HeaderValue::from(timestamp));
-        headers.insert(
-            SIGNATURE_HEADER,
-            HeaderValue::from_str(&signature).map_err(|e| e.to_string())?,
-        );
+        if !response.status().is_success() {
+            return Err(format!("status {}", response.status()));
+        }
+        let body = response.bytes().await.map_err(|e| e.to_string())?;
+        serde_json::from_slice(&body).map_err(|e| e.to_string())
+    }
+
+    async fn create_order(&self) -> Result<BaselineOrderResponse, String> {
+        let mut request = self
+            .http
+            .post(format!("{}/portfolio/events/orders", self.base))
+            .json(&BaselineOrder::new())
+            .build()
+            .map_err(|e| e.to_string())?;
+        let path = request.url().path().to_owned();
+        sign_into(
+            &self.key,
+            &self.key_id,
+            "POST",
+            &path,
+            request.headers_mut(),
+        )?;
         let response = self
             .http
             .execute(request)
@@ -564,56 +673,108 @@ impl BaselineCore {
     }
 }
 
-/// How the baseline turns its async reqwest call into a blocking one.
+/// The plain `reqwest::blocking` client most Rust users would write: sign inline with
+/// the crate's `SigningKey`, the same three headers, the facade's reqwest settings.
+struct PlainCore {
+    http: reqwest::blocking::Client,
+    base: String,
+    key_id: HeaderValue,
+    key: SigningKey,
+}
+
+impl PlainCore {
+    fn get_balance(&self) -> Result<BaselineBalance, String> {
+        let mut request = self
+            .http
+            .get(format!("{}/portfolio/balance", self.base))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let path = request.url().path().to_owned();
+        sign_into(&self.key, &self.key_id, "GET", &path, request.headers_mut())?;
+        let response = self.http.execute(request).map_err(|e| e.to_string())?;
+        if !response.status().is_success() {
+            return Err(format!("status {}", response.status()));
+        }
+        let body = response.bytes().map_err(|e| e.to_string())?;
+        serde_json::from_slice(&body).map_err(|e| e.to_string())
+    }
+
+    fn create_order(&self) -> Result<BaselineOrderResponse, String> {
+        let mut request = self
+            .http
+            .post(format!("{}/portfolio/events/orders", self.base))
+            .json(&BaselineOrder::new())
+            .build()
+            .map_err(|e| e.to_string())?;
+        let path = request.url().path().to_owned();
+        sign_into(
+            &self.key,
+            &self.key_id,
+            "POST",
+            &path,
+            request.headers_mut(),
+        )?;
+        let response = self.http.execute(request).map_err(|e| e.to_string())?;
+        if !response.status().is_success() {
+            return Err(format!("status {}", response.status()));
+        }
+        let body = response.bytes().map_err(|e| e.to_string())?;
+        serde_json::from_slice(&body).map_err(|e| e.to_string())
+    }
+}
+
+/// Which hand-written client, i.e. how its async reqwest call becomes a blocking one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BaselineModel {
-    /// The facade's model: a multi-thread runtime with the facade's worker count
-    /// (available parallelism, 1 to 4); the call is spawned onto it and the caller
-    /// waits on a channel. Works from any thread and inside another runtime, like
-    /// the facade. The reference for the 1.05x target.
-    Workers,
-    /// As `Workers` with one worker thread (close to reqwest::blocking's model of one
-    /// background thread). Information.
-    OneWorker,
-    /// `Runtime::block_on` of a multi-thread runtime from the calling thread: the
-    /// future runs on the caller, the workers only drive I/O. Panics when called
-    /// inside another runtime. Information.
-    BlockOnWorkers,
+    /// `reqwest::blocking::Client`: one background thread drives every request; the
+    /// caller hands its request over and waits. What most Rust users would write, so
+    /// the reference for the 1.05x target.
+    PlainBlocking,
+    /// The facade's previous model: a multi-thread runtime with
+    /// [`facade_workers`] workers; the call is spawned onto it and the caller waits on
+    /// a channel (two cross-thread wake-ups per request). Information.
+    SpawnChannel,
     /// A current-thread runtime the calling thread blocks on: the cheapest blocking
-    /// client, but it panics inside another runtime and serialises callers.
-    /// Information: the floor.
+    /// client, but on its own it panics inside another runtime and serialises
+    /// callers. Information: the floor.
     CallerThread,
 }
 
 impl BaselineModel {
-    pub const ALL: [BaselineModel; 4] = [
-        BaselineModel::Workers,
-        BaselineModel::OneWorker,
-        BaselineModel::BlockOnWorkers,
+    pub const ALL: [BaselineModel; 3] = [
+        BaselineModel::PlainBlocking,
+        BaselineModel::SpawnChannel,
         BaselineModel::CallerThread,
     ];
 
-    /// Short name for benchmark ids.
+    /// The reference of the targets.
+    pub const REFERENCE: BaselineModel = BaselineModel::PlainBlocking;
+
+    /// Short name for benchmark ids and command lines.
     pub fn id(self) -> &'static str {
         match self {
-            BaselineModel::Workers => "baseline_workers",
-            BaselineModel::OneWorker => "baseline_one_worker",
-            BaselineModel::BlockOnWorkers => "baseline_block_on_workers",
-            BaselineModel::CallerThread => "baseline_caller_thread",
+            BaselineModel::PlainBlocking => "plain_blocking",
+            BaselineModel::SpawnChannel => "spawn_channel",
+            BaselineModel::CallerThread => "caller_thread",
         }
+    }
+
+    pub fn from_id(id: &str) -> Option<BaselineModel> {
+        BaselineModel::ALL
+            .into_iter()
+            .find(|model| model.id() == id)
     }
 
     pub fn label(self) -> &'static str {
         match self {
-            BaselineModel::Workers => "spawn+chan, N workers",
-            BaselineModel::OneWorker => "spawn+chan, 1 worker",
-            BaselineModel::BlockOnWorkers => "block_on, N workers",
+            BaselineModel::PlainBlocking => "plain reqwest::blocking",
+            BaselineModel::SpawnChannel => "spawn+chan, N workers",
             BaselineModel::CallerThread => "current-thread block_on",
         }
     }
 }
 
-/// The worker count the facade's runtime uses.
+/// The worker count of the facade's fallback runtime (and of its previous model).
 pub fn facade_workers() -> usize {
     std::thread::available_parallelism()
         .map_or(2, |n| n.get())
@@ -621,7 +782,7 @@ pub fn facade_workers() -> usize {
 }
 
 /// rustls's provider from the crypto library the crate was built with (the
-/// baseline signs with the crate's `SigningKey`, so it uses that library too).
+/// baselines sign with the crate's `SigningKey`, so they use that library too).
 fn tls_provider() -> rustls::crypto::CryptoProvider {
     #[cfg(feature = "aws-lc-rs")]
     {
@@ -633,72 +794,168 @@ fn tls_provider() -> rustls::crypto::CryptoProvider {
     }
 }
 
-/// A blocking, hand-written Kalshi balance client: no generated code.
+/// What the benchmark calls: W1's signed GET or W3's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    GetBalance,
+    CreateOrder,
+}
+
+impl Op {
+    pub fn label(self) -> &'static str {
+        match self {
+            Op::GetBalance => "get_balance",
+            Op::CreateOrder => "create_order",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Op> {
+        match id {
+            "get_balance" | "balance" => Some(Op::GetBalance),
+            "create_order" | "order" => Some(Op::CreateOrder),
+            _ => None,
+        }
+    }
+}
+
+/// One facade call of `op`.
+pub fn facade_call(client: &Client, op: Op) {
+    match op {
+        Op::GetBalance => {
+            black_box(client.get_balance().expect("facade get_balance"));
+        }
+        Op::CreateOrder => {
+            black_box(
+                client
+                    .create_order(&new_order())
+                    .expect("facade create_order"),
+            );
+        }
+    }
+}
+
+/// A blocking, hand-written Kalshi client: no generated code.
 pub struct Baseline {
-    core: Arc<BaselineCore>,
-    runtime: tokio::runtime::Runtime,
     model: BaselineModel,
+    plain: Option<PlainCore>,
+    core: Option<Arc<BaselineCore>>,
+    runtime: Option<tokio::runtime::Runtime>,
 }
 
 impl Baseline {
     pub fn new(server: &Server, key: Key, model: BaselineModel) -> Baseline {
-        // Same reqwest setup as the facade (timeouts, nodelay, user agent). reqwest is
-        // built without a default TLS provider, so give it the crate's crypto library
-        // with no roots: the server is plain http anyway.
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(tls_provider()))
-            .with_safe_default_protocol_versions()
-            .expect("tls versions")
-            .with_root_certificates(rustls::RootCertStore::empty())
-            .with_no_client_auth();
+        Baseline::at(&server.base_url, key, model)
+    }
+
+    pub fn at(base_url: &str, key: Key, model: BaselineModel) -> Baseline {
+        // Same reqwest settings as the facade (timeouts, nodelay, no redirects, no
+        // proxy from the environment). reqwest is built without a default TLS
+        // provider, so give it the crate's crypto library.
+        let base = base_url.to_owned();
+        let key_id = HeaderValue::from_static(KEY_ID);
+        if model == BaselineModel::PlainBlocking {
+            let http = reqwest::blocking::Client::builder()
+                .tls_backend_preconfigured(baseline_tls())
+                .user_agent(BASELINE_USER_AGENT)
+                .timeout(Duration::from_secs(30))
+                .connect_timeout(Duration::from_secs(10))
+                .tcp_nodelay(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .no_proxy()
+                .build()
+                .expect("reqwest blocking client");
+            return Baseline {
+                model,
+                plain: Some(PlainCore {
+                    http,
+                    base,
+                    key_id,
+                    key: key.load(),
+                }),
+                core: None,
+                runtime: None,
+            };
+        }
         let http = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
-            .user_agent("bench-baseline/0 (rust; blocking)")
+            .tls_backend_preconfigured(baseline_tls())
+            .user_agent(BASELINE_USER_AGENT)
             .timeout(Duration::from_secs(30))
             .connect_timeout(Duration::from_secs(10))
             .tcp_nodelay(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
             .build()
             .expect("reqwest client");
-        let multi = |workers: usize| {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(workers)
-                .enable_all()
-                .build()
-        };
         let runtime = match model {
-            BaselineModel::Workers | BaselineModel::BlockOnWorkers => multi(facade_workers()),
-            BaselineModel::OneWorker => multi(1),
-            BaselineModel::CallerThread => tokio::runtime::Builder::new_current_thread()
+            BaselineModel::SpawnChannel => tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(facade_workers())
+                .enable_all()
+                .build(),
+            _ => tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build(),
         }
         .expect("baseline runtime");
         Baseline {
-            core: Arc::new(BaselineCore {
-                http,
-                base: server.base_url.clone(),
-                key_id: HeaderValue::from_static(KEY_ID),
-                key: key.load(),
-            }),
-            runtime,
             model,
+            plain: None,
+            core: Some(Arc::new(BaselineCore {
+                http,
+                base,
+                key_id,
+                key: key.load(),
+            })),
+            runtime: Some(runtime),
         }
     }
 
     pub fn get_balance(&self) -> Result<BaselineBalance, String> {
-        match self.model {
-            BaselineModel::CallerThread | BaselineModel::BlockOnWorkers => {
-                self.runtime.block_on(self.core.get_balance())
+        if let Some(plain) = &self.plain {
+            return plain.get_balance();
+        }
+        self.run(|core| async move { core.get_balance().await })
+    }
+
+    pub fn create_order(&self) -> Result<BaselineOrderResponse, String> {
+        if let Some(plain) = &self.plain {
+            return plain.create_order();
+        }
+        self.run(|core| async move { core.create_order().await })
+    }
+
+    pub fn call(&self, op: Op) {
+        match op {
+            Op::GetBalance => {
+                black_box(self.get_balance().expect("baseline get_balance"));
             }
-            BaselineModel::Workers | BaselineModel::OneWorker => {
-                let core = self.core.clone();
+            Op::CreateOrder => {
+                black_box(self.create_order().expect("baseline create_order"));
+            }
+        }
+    }
+
+    fn run<T: Send + 'static, Fut>(
+        &self,
+        call: impl FnOnce(Arc<BaselineCore>) -> Fut,
+    ) -> Result<T, String>
+    where
+        Fut: std::future::Future<Output = Result<T, String>> + Send + 'static,
+    {
+        let (Some(core), Some(runtime)) = (&self.core, &self.runtime) else {
+            return Err("no runtime".into());
+        };
+        match self.model {
+            BaselineModel::SpawnChannel => {
+                let future = call(core.clone());
                 let (sender, receiver) = std::sync::mpsc::sync_channel(1);
-                self.runtime.spawn(async move {
-                    let _ = sender.send(core.get_balance().await);
+                runtime.spawn(async move {
+                    let _ = sender.send(future.await);
                 });
                 receiver
                     .recv()
                     .unwrap_or_else(|_| Err("runtime stopped".into()))
             }
+            _ => runtime.block_on(call(core.clone())),
         }
     }
 }
@@ -708,20 +965,27 @@ impl Baseline {
 // ---------------------------------------------------------------------------------
 
 /// How much work each measurement does. `Scale::report()` keeps the whole report
-/// under ~2 minutes on 2 cores in release; `quick` is for smoke runs.
+/// around a minute on 2 cores in release; `quick` is for smoke runs.
 #[derive(Clone, Copy, Debug)]
 pub struct Scale {
-    /// Rounds of the get_balance comparison, RSA and Ed25519.
-    pub rounds: [usize; 2],
+    /// Rounds of each comparison, in [`COMPARISONS`] order.
+    pub rounds: [usize; 3],
+    /// Measured calls per contender per round, in [`COMPARISONS`] order.
+    pub calls: [u64; 3],
     pub sign_iters: [u64; 2],
-    pub balance_calls: [u64; 2],
-    pub orders: u64,
     pub thread_calls: [u64; 2],
     pub connection_calls: u64,
     pub fills: [usize; 2],
     /// Pages each fills walk series covers (the walk is repeated to reach it).
     pub fill_pages: usize,
 }
+
+/// The comparisons the report makes: the facade against every baseline.
+pub const COMPARISONS: [(Key, Op); 3] = [
+    (Key::Rsa, Op::GetBalance),
+    (Key::Ed25519, Op::GetBalance),
+    (Key::Ed25519, Op::CreateOrder),
+];
 
 impl Scale {
     pub fn report() -> Scale {
@@ -730,10 +994,9 @@ impl Scale {
             // request moves by ±15% with where the kernel puts the threads, so the
             // median needs many of them. Ed25519 requests are cheap, and the facade's
             // share of them is larger, so they get more.
-            rounds: [41, 81],
+            rounds: [31, 81, 61],
+            calls: [100, 150, 150],
             sign_iters: [400, 4_000],
-            balance_calls: [100, 150],
-            orders: 500,
             thread_calls: [400, 2_000],
             connection_calls: 2_000,
             fills: [10_000, 100_000],
@@ -743,10 +1006,9 @@ impl Scale {
 
     pub fn quick() -> Scale {
         Scale {
-            rounds: [3, 3],
+            rounds: [3, 3, 3],
+            calls: [20, 100, 100],
             sign_iters: [20, 200],
-            balance_calls: [20, 100],
-            orders: 50,
             thread_calls: [20, 100],
             connection_calls: 2_000,
             fills: [1_000, 10_000],
@@ -811,13 +1073,14 @@ impl Comparison {
     }
 }
 
-/// The clients [`compare_get_balance`] measures, by index: the facade (0), every
+/// The clients [`compare`] measures, by index: the facade (0), every
 /// baseline model in [`BaselineModel::ALL`] order, then the reference model once more
 /// (two identical reference clients show how far apart the measurement puts equal
 /// costs).
 struct Contenders {
     facade: Client,
     baselines: Vec<Baseline>,
+    op: Op,
 }
 
 impl Contenders {
@@ -825,10 +1088,10 @@ impl Contenders {
     /// order they are made in (which threads and buffers come first) also shifts their
     /// cost by a percent or two, so it changes from round to round like the order they
     /// run in.
-    fn new(server: &Server, key: Key, creation_order: &[usize]) -> Contenders {
+    fn new(server: &Server, key: Key, op: Op, creation_order: &[usize]) -> Contenders {
         let models: Vec<BaselineModel> = BaselineModel::ALL
             .into_iter()
-            .chain(std::iter::once(BaselineModel::Workers))
+            .chain(std::iter::once(BaselineModel::REFERENCE))
             .collect();
         let mut facade_client = None;
         let mut baselines: Vec<Option<Baseline>> = models.iter().map(|_| None).collect();
@@ -845,6 +1108,7 @@ impl Contenders {
                 .into_iter()
                 .map(|baseline| baseline.expect("the creation order names every baseline"))
                 .collect(),
+            op,
         }
     }
 
@@ -853,18 +1117,15 @@ impl Contenders {
 
     fn call(&self, which: usize) {
         if which == 0 {
-            black_box(self.facade.get_balance().expect("facade get_balance"));
+            facade_call(&self.facade, self.op);
         } else {
-            black_box(
-                self.baselines[which - 1]
-                    .get_balance()
-                    .expect("baseline get_balance"),
-            );
+            self.baselines[which - 1].call(self.op);
         }
     }
 }
 
-pub fn compare_get_balance(server: &Server, key: Key, calls: u64, rounds: usize) -> Comparison {
+/// The facade's `op` against every baseline, `rounds` interleaved rounds of `calls`.
+pub fn compare(server: &Server, key: Key, op: Op, calls: u64, rounds: usize) -> Comparison {
     let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); Contenders::COUNT];
     for round in 0..rounds {
         // New clients every round. Where a client's threads and buffers land makes it
@@ -880,7 +1141,7 @@ pub fn compare_get_balance(server: &Server, key: Key, calls: u64, rounds: usize)
         rng.shuffle(&mut creation_order);
         let mut order = creation_order.clone();
         rng.shuffle(&mut order);
-        let contenders = Contenders::new(server, key, &creation_order);
+        let contenders = Contenders::new(server, key, op, &creation_order);
         // Warm up: open each one's connection, fault in the code paths.
         for _ in 0..50 {
             (0..Contenders::COUNT).for_each(|which| contenders.call(which));
@@ -1107,377 +1368,14 @@ pub fn connections_for(server: &Server, key: Key, calls: u64) -> u64 {
 }
 
 // ---------------------------------------------------------------------------------
-// The report
+// The report and the peers (own files)
 // ---------------------------------------------------------------------------------
 
-/// Targets the report checks.
-pub const MAX_FACADE_RATIO: f64 = 1.05;
-pub const MAX_PEAK_GROWTH: f64 = 1.10;
-/// Kalshi's official Python SDK, RSA, on this kind of machine (signed GETs/s).
-pub const PYTHON_SDK_RPS: f64 = 1_606.0;
+mod peers;
+mod report;
 
-/// A fill with plain field types (strings for enums, money and times): the cheapest
-/// decode of the same JSON, for comparison with the generated `Fill`.
-#[derive(serde::Deserialize)]
-struct PlainFill {
-    action: Option<String>,
-    book_side: String,
-    count_fp: String,
-    created_time: Option<String>,
-    exchange_index: i64,
-    fee_cost: String,
-    fill_id: String,
-    is_taker: bool,
-    market_ticker: String,
-    no_price_dollars: String,
-    order_id: String,
-    outcome_side: String,
-    side: Option<String>,
-    subaccount_number: Option<i64>,
-    ticker: String,
-    trade_id: String,
-    ts: Option<i64>,
-    yes_price_dollars: String,
-}
-
-#[derive(serde::Deserialize)]
-struct PlainFills {
-    fills: Vec<PlainFill>,
-    cursor: String,
-}
-
-/// µs to decode one 200-fill page (generated types, plain types), median of 5.
-pub fn decode_fills_page_us(server: &Server, iters: u64) -> (f64, f64) {
-    let body = fills_page(
-        &server.state,
-        &FillsQuery {
-            cursor: Some("0".into()),
-            limit: Some(200),
-        },
-    );
-    let time = |f: &dyn Fn()| {
-        let mut runs: Vec<f64> = (0..5)
-            .map(|_| {
-                let started = Instant::now();
-                (0..iters).for_each(|_| f());
-                started.elapsed().as_secs_f64() * 1e6 / iters as f64
-            })
-            .collect();
-        median(&mut runs)
-    };
-    let generated = time(&|| {
-        let page: kalshi_portfolio::types::GetFillsResponse =
-            serde_json::from_str(black_box(&body)).expect("generated decode");
-        assert_eq!(page.fills.len(), 200);
-        black_box(page);
-    });
-    let plain = time(&|| {
-        let page: PlainFills = serde_json::from_str(black_box(&body)).expect("plain decode");
-        assert_eq!(page.fills.len(), 200);
-        black_box((page.fills, page.cursor));
-    });
-    (generated, plain)
-}
-
-/// Runs every measurement and returns the report's lines.
-pub fn report(scale: Scale, provider: &str, mut progress: impl FnMut(&str)) -> Vec<String> {
-    let started = Instant::now();
-    let server = Server::start();
-    let mut out = Vec::new();
-    let mut checks: Vec<(bool, String)> = Vec::new();
-    let keys = [Key::Rsa, Key::Ed25519];
-
-    out.push(format!(
-        "kalshi-portfolio bench report | crypto: {provider} | {} cores, runtime workers {} | \
-         canned server on 127.0.0.1, 1 thread",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        facade_workers()
-    ));
-
-    progress("signing");
-    let sign: Vec<f64> = keys
-        .iter()
-        .map(|&k| sign_cost_us(k, scale.sign_iters[Scale::index(k)], 5))
-        .collect();
-    out.push(format!(
-        "sign_request: RSA-2048 PSS {:.1} µs, Ed25519 {:.1} µs (median of 5)",
-        sign[0], sign[1]
-    ));
-
-    out.push(format!(
-        "get_balance, sequential: client CPU / wall µs per request (CPU = process - server \
-         thread), medians of {} / {} rounds (RSA / Ed25519), clients in a new order each round",
-        scale.rounds[0], scale.rounds[1]
-    ));
-    out.push(format!(
-        "  {:<28}{:>22}{:>22}",
-        "contender", "RSA-2048 PSS", "Ed25519"
-    ));
-    let mut comparisons = Vec::new();
-    for &key in &keys {
-        progress(&format!("get_balance {}", key.label()));
-        comparisons.push(compare_get_balance(
-            &server,
-            key,
-            scale.balance_calls[Scale::index(key)],
-            scale.rounds[Scale::index(key)],
-        ));
-    }
-    let cell = |c: &Cost, ratio: bool| {
-        if ratio {
-            format!(
-                "{:>6.0}/{:>5.0} {:>5.2}x",
-                c.cpu_us, c.wall_us, c.facade_ratio
-            )
-        } else {
-            format!("{:>6.0}/{:>5.0}       ", c.cpu_us, c.wall_us)
-        }
-    };
-    out.push(format!(
-        "  {:<28}{:>22}{:>22}",
-        "facade (Client::get_balance)",
-        cell(&comparisons[0].facade, false),
-        cell(&comparisons[1].facade, false)
-    ));
-    for model in BaselineModel::ALL {
-        let name = if model == BaselineModel::Workers {
-            format!("base: {} *", model.label())
-        } else {
-            format!("base: {}", model.label())
-        };
-        out.push(format!(
-            "  {:<28}{:>22}{:>22}",
-            name,
-            cell(&comparisons[0].baseline(model), true),
-            cell(&comparisons[1].baseline(model), true)
-        ));
-    }
-    out.push(format!(
-        "  {:<28}{:>22}{:>22}",
-        "base * vs a second base *",
-        format!("{:>5.2}x", comparisons[0].same_client_ratio),
-        format!("{:>5.2}x", comparisons[1].same_client_ratio),
-    ));
-    out.push(format!(
-        "  (x = facade CPU / that baseline's; * = the facade's runtime model, the target's \
-         reference; the base * vs base * line is the noise of this measurement; server \
-         {:.0}/{:.0} µs per request not counted)",
-        comparisons[0].server_cpu_us, comparisons[1].server_cpu_us
-    ));
-    out.push(format!(
-        "  per request, RSA / Ed25519: heap allocations facade {:.0} / {:.0}, baseline * {:.0} / {:.0}; \
-         context switches facade {:.1} / {:.1}, baseline * {:.1} / {:.1}",
-        comparisons[0].facade.allocs,
-        comparisons[1].facade.allocs,
-        comparisons[0].baseline(BaselineModel::Workers).allocs,
-        comparisons[1].baseline(BaselineModel::Workers).allocs,
-        comparisons[0].facade.switches,
-        comparisons[1].facade.switches,
-        comparisons[0].baseline(BaselineModel::Workers).switches,
-        comparisons[1].baseline(BaselineModel::Workers).switches,
-    ));
-    out.push(format!(
-        "  facade extra per small 2xx answer, the error-object probe (header clone, \
-         JSON Value parse, Response rebuild), in isolation: {:.2} µs",
-        error_probe_cost_us(20_000)
-    ));
-    for (key, c) in keys.iter().zip(&comparisons) {
-        let ratio = c.baseline(BaselineModel::Workers).facade_ratio;
-        checks.push((
-            ratio <= MAX_FACADE_RATIO,
-            format!(
-                "facade CPU/request <= {MAX_FACADE_RATIO:.2}x hand-written baseline, {}: {ratio:.3}x",
-                key.label()
-            ),
-        ));
-    }
-
-    progress("fills");
-    let client = facade(&server, Key::Rsa);
-    // Warm walk (not reported): first-use allocations (connection buffers, lazily
-    // initialised statics) would otherwise count against the first walk only.
-    walk_fills(&server, &client, scale.fills[0]);
-    // A page's transient footprint depends on how its body arrives (one chunk, or
-    // several that are joined; whether hyper's read buffer is reused or replaced),
-    // so a walk's peak is the worst page it met. Give both walks the same number of
-    // pages to meet it: repeat each until ~`fill_pages` pages; report the max peak
-    // and the median run's throughput.
-    let mut walks: Vec<(Walk, usize, usize)> = Vec::new();
-    for &total in &scale.fills {
-        let runs = (scale.fill_pages * 200 / total).max(1);
-        let series: Vec<Walk> = (0..runs)
-            .map(|_| walk_fills(&server, &client, total))
-            .collect();
-        let of = |f: fn(&Sample) -> f64| {
-            median(&mut series.iter().map(|w| f(&w.sample)).collect::<Vec<_>>())
-        };
-        let worst = series
-            .iter()
-            .max_by_key(|w| w.peak_bytes)
-            .expect("at least one walk")
-            .clone();
-        let pages: Vec<usize> = series
-            .iter()
-            .flat_map(|w| w.page_peaks.iter().copied())
-            .collect();
-        let (p50, p90) = (quantile(&pages, 0.5), quantile(&pages, 0.9));
-        let (rate, cpu, allocs) = (
-            of(Sample::ops_per_sec),
-            of(Sample::cpu_per_op_us),
-            of(Sample::allocs_per_op),
-        );
-        out.push(format!(
-            "get_fills().limit(200).iter() {:>6} fills x{runs:<2}: {rate:>6.0} items/s, CPU \
-             {cpu:.2} µs/item, {allocs:.1} allocs/item",
-            worst.items,
-        ));
-        out.push(format!(
-            "  peak heap {:.0} KiB; per page ({} pages) p50 {:.0} KiB, p90 {:.0} KiB",
-            worst.peak_bytes as f64 / 1024.0,
-            pages.len(),
-            p50 as f64 / 1024.0,
-            p90 as f64 / 1024.0
-        ));
-        walks.push((worst, p90, runs));
-    }
-    let p90s: Vec<usize> = walks.iter().map(|w| w.1).collect();
-    let walks: Vec<Walk> = walks.into_iter().map(|w| w.0).collect();
-    let page_body = fills_page(
-        &server.state,
-        &FillsQuery {
-            cursor: Some("0".into()),
-            limit: Some(200),
-        },
-    )
-    .len();
-    out.push(format!(
-        "  one page: {:.0} KiB of JSON; 200 x size_of::<types::Fill>() = {:.0} KiB of Vec buffer",
-        page_body as f64 / 1024.0,
-        (200 * std::mem::size_of::<kalshi_portfolio::types::Fill>()) as f64 / 1024.0
-    ));
-    let (generated_us, plain_us) = decode_fills_page_us(&server, 50);
-    out.push(format!(
-        "  decoding one 200-fill page: {generated_us:.0} µs into types::Fill, {plain_us:.0} µs \
-         into plain strings ({:.2} vs {:.2} µs/fill)",
-        generated_us / 200.0,
-        plain_us / 200.0
-    ));
-    // The check compares the p90 of per-page peaks: a walk that kept more than one
-    // page would raise every later page's peak; a rare transient spike (how a body
-    // arrived) raises only the overall max, printed above.
-    let growth = p90s[1] as f64 / p90s[0].max(1) as f64;
-    checks.push((
-        (2.0 - MAX_PEAK_GROWTH..=MAX_PEAK_GROWTH).contains(&growth)
-            && walks.iter().all(|w| w.items == w.total),
-        format!(
-            "peak heap per page (p90) walking {} fills within 10% of walking {}: {growth:.3}x \
-             (overall max {:.2}x)",
-            walks[1].total,
-            walks[0].total,
-            walks[1].peak_bytes as f64 / walks[0].peak_bytes.max(1) as f64
-        ),
-    ));
-
-    progress("create_order");
-    let orders = create_orders(&server, &client, scale.orders);
-    out.push(format!(
-        "create_order x{}: CPU {:.0} µs, wall {:.0} µs, {:.0} allocs per order, {:.0} orders/s (RSA)",
-        scale.orders,
-        orders.cpu_per_op_us(),
-        orders.wall_per_op_us(),
-        orders.allocs_per_op(),
-        orders.ops_per_sec()
-    ));
-
-    for &key in &keys {
-        progress(&format!("threads {}", key.label()));
-        let client = facade(&server, key);
-        let calls = scale.thread_calls[Scale::index(key)];
-        let runs: Vec<(usize, Sample)> = [1usize, 2, 4]
-            .iter()
-            .map(|&t| (t, threaded(&server, &client, t, calls)))
-            .collect();
-        let one = runs[0].1.ops_per_sec();
-        let cells: Vec<String> = runs
-            .iter()
-            .map(|(t, s)| {
-                format!(
-                    "{t}T {:>5.0}/s ({:.2}x)",
-                    s.ops_per_sec(),
-                    s.ops_per_sec() / one
-                )
-            })
-            .collect();
-        out.push(format!(
-            "threads sharing one Client, {:<12}: {}",
-            key.label(),
-            cells.join("  ")
-        ));
-        let baseline = Baseline::new(&server, key, BaselineModel::Workers);
-        let base_runs: Vec<(usize, Sample)> = [1usize, 2, 4]
-            .iter()
-            .map(|&t| (t, threaded_baseline(&server, &baseline, t, calls)))
-            .collect();
-        let base_one = base_runs[0].1.ops_per_sec();
-        let cells: Vec<String> = base_runs
-            .iter()
-            .map(|(t, s)| {
-                format!(
-                    "{t}T {:>5.0}/s ({:.2}x)",
-                    s.ops_per_sec(),
-                    s.ops_per_sec() / base_one
-                )
-            })
-            .collect();
-        out.push(format!(
-            "  same, hand-written baseline *       : {}",
-            cells.join("  ")
-        ));
-    }
-
-    progress("connections");
-    let connections = connections_for(&server, Key::Ed25519, scale.connection_calls);
-    out.push(format!(
-        "TCP connections the server accepted for {} sequential get_balance calls: {connections}",
-        scale.connection_calls
-    ));
-
-    // Signed requests per second of one thread: from the median wall time of the
-    // sequential get_balance rounds (the 1-thread run above is a single sample).
-    let rate = |i: usize| 1e6 / comparisons[i].facade.wall_us;
-    checks.push((
-        rate(1) > PYTHON_SDK_RPS,
-        format!(
-            "Ed25519 signed requests/s, one thread, > {PYTHON_SDK_RPS:.0}/s (Python SDK, RSA): {:.0}/s",
-            rate(1)
-        ),
-    ));
-    let rsa_line = format!(
-        "RSA signed requests/s with {provider}, one thread, > {PYTHON_SDK_RPS:.0}/s: {:.0}/s",
-        rate(0)
-    );
-    if provider == "ring" {
-        // The RSA target is for the aws-lc-rs build; with ring it is information.
-        out.push(format!(
-            "INFO {rsa_line} (a target with --features aws-lc-rs)"
-        ));
-    } else {
-        checks.push((rate(0) > PYTHON_SDK_RPS, rsa_line));
-    }
-    checks.push((
-        connections == 1,
-        format!(
-            "TCP connections for {} sequential calls == 1: {connections}",
-            scale.connection_calls
-        ),
-    ));
-
-    for (ok, line) in checks {
-        out.push(format!("{} {line}", if ok { "PASS" } else { "FAIL" }));
-    }
-    out.push(format!(
-        "report took {:.0} s",
-        started.elapsed().as_secs_f64()
-    ));
-    out
-}
+// Each includer uses a different subset.
+#[allow(unused_imports)]
+pub use peers::{measure_peers, parse_peers, PeerFigures};
+#[allow(unused_imports)]
+pub use report::{report, MAX_FACADE_RATIO, MAX_PEAK_GROWTH};

@@ -168,19 +168,22 @@ impl Client {
     /// each call generates one, so a template cloned for a ladder gives every order
     /// its own.
     pub fn create_order(&self, order: &NewOrder) -> Result<types::CreateOrderV2Response> {
-        let body = order.request_body("")?;
-        let sent = body.clone();
-        let client_order_id = body.client_order_id.clone().unwrap_or_default();
-        let ticker = body.ticker.clone();
+        // Shared with the attempts rather than cloned for them: each attempt clones
+        // it once (the generated builder takes it by value), and the error paths
+        // read the id and ticker from here without copies of their own.
+        let sent = std::sync::Arc::new(order.request_body("")?);
+        let body = sent.clone();
         let submitted_at = unix_now();
         let result = self.call("create_order", CallKind::keyed_write(1), move |raw| {
-            let body = body.clone();
+            let body = types::CreateOrderV2Request::clone(&body);
             async move { raw.create_order_v2().body(body).send().await }
         });
+        let client_order_id = || sent.client_order_id.clone().unwrap_or_default();
+        let ticker = sent.ticker.as_str();
         match result {
             Ok(mut response) => {
                 if response.client_order_id.is_none() {
-                    response.client_order_id = Some(client_order_id);
+                    response.client_order_id = Some(client_order_id());
                 }
                 Ok(response)
             }
@@ -190,18 +193,20 @@ impl Client {
             // order, it is the answer; an id reused for a different order stays the
             // caller's error.
             Err(error) if refused_as_duplicate(&error) && !outcome_unknown(&error) => {
-                match self.find_order_by_client_order_id(&ticker, &client_order_id) {
+                let client_order_id = client_order_id();
+                match self.find_order_by_client_order_id(ticker, &client_order_id) {
                     Ok(Some(order)) if is_same_order(&order, &sent) => placed_from(order),
                     _ => Err(error),
                 }
             }
             Err(error) if outcome_unknown(&error) => {
+                let client_order_id = client_order_id();
                 tracing::warn!(
                     client_order_id = %client_order_id,
                     error = %error,
                     "order outcome unknown; looking it up"
                 );
-                match self.find_order(&ticker, &client_order_id, submitted_at) {
+                match self.find_order(ticker, &client_order_id, submitted_at) {
                     Ok(Some(order)) => placed_from(order),
                     Ok(None) => Err(unknown_create(
                         "create_order",
