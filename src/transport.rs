@@ -334,10 +334,9 @@ async fn read_limited(
     mut response: reqwest::Response,
     limit: usize,
 ) -> reqwest::Result<Option<Bytes>> {
-    if response
-        .content_length()
-        .is_some_and(|length| length > limit as u64)
-    {
+    // Read before any chunk: the body's size hint counts down as it is consumed.
+    let declared = response.content_length();
+    if declared.is_some_and(|length| length > limit as u64) {
         return Ok(None);
     }
     let Some(first) = response.chunk().await? else {
@@ -349,7 +348,15 @@ async fn read_limited(
     let Some(second) = response.chunk().await? else {
         return Ok(Some(first));
     };
-    let mut body = Vec::with_capacity(first.len() + second.len());
+    // Sized once from `Content-Length` (already checked against the limit) where the
+    // server sends one, so the buffer does not grow, and leave holes behind it, by a
+    // pattern that depends on how the network happened to split the body.
+    let capacity = declared
+        .and_then(|length| usize::try_from(length).ok())
+        .map_or(first.len() + second.len(), |length| {
+            length.max(first.len() + second.len())
+        });
+    let mut body = Vec::with_capacity(capacity);
     body.extend_from_slice(&first);
     let mut next = Some(second);
     while let Some(chunk) = next {
