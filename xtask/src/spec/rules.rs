@@ -127,6 +127,7 @@ impl Rule {
         matches!(
             self,
             OperationRemoved
+                | OperationIdChanged
                 | SuccessStatusChanged
                 | SuccessBodyRemoved
                 | RequiredParameterAdded
@@ -205,7 +206,9 @@ impl Rule {
         match self {
             OperationRemoved => "the client calls an operation that is gone",
             OperationAdded => "new operations are reachable once generated",
-            OperationIdChanged => "same wire; the generated method is renamed",
+            OperationIdChanged => {
+                "same wire, but the generated method is renamed and the facade calls it by name"
+            }
             DeprecatedChanged => "a hint only",
             SuccessStatusChanged => "the generated client treats any other status as an error",
             SuccessBodyRemoved => "the client expects a body it will not get",
@@ -225,7 +228,9 @@ impl Rule {
             RequiredResponseFieldAdded => "unknown response fields are ignored",
             OptionalResponseFieldAdded => "unknown response fields are ignored",
             RequiredResponseFieldRemoved => "its generated field is not an Option",
-            OptionalResponseFieldRemoved => "it decodes as None",
+            OptionalResponseFieldRemoved => {
+                "spec import retains it (openapi/retained.yaml): the field stays and decodes as None"
+            }
             ResponseBecameRequired => "an Option field accepts a value",
             ResponseBecameOptional => "its generated field is not an Option",
             TypeChanged => "values of the new type do not decode or encode as the old",
