@@ -140,6 +140,10 @@ pub struct Prepared {
     pub document: String,
     /// `spec import`'s output for it.
     pub imported: String,
+    /// The retained-field list `spec import` writes beside it.
+    pub retained: String,
+    /// The fields that import newly retains.
+    pub newly_retained: Vec<String>,
     pub report: Report,
 }
 
@@ -156,8 +160,11 @@ pub enum Preparation {
 /// and diffs it against the vendored file the way `spec diff` would. An
 /// error means the importer or the diff refused the mutated document.
 pub fn prepare(mutation: &Mutation, vendored: &[u8]) -> Result<Preparation, String> {
-    let mut doc: Value =
+    let previous: Value =
         super::parse_document(vendored).map_err(|e| format!("{}: {e}", super::DEFAULT_OUT))?;
+    // Upstream never carries the fields we retain: start from what it said.
+    let mut doc = previous.clone();
+    super::retain::strip(&mut doc);
     let description = match mutation.apply(&mut doc)? {
         Applied::Changed(description) => description,
         Applied::NotApplicable(reason) => return Ok(Preparation::NotApplicable(reason)),
@@ -166,17 +173,27 @@ pub fn prepare(mutation: &Mutation, vendored: &[u8]) -> Result<Preparation, Stri
         .map_err(|e| format!("cannot write the mutated document: {e}"))?;
     let source = source_name(mutation);
     // As `spec import` and `spec diff` would: with the checked-in tolerance list (the
-    // vendored file already carries its effect, so its entries are moot here).
+    // vendored file already carries its effect, so its entries are moot here), and
+    // carrying the checked-in retained fields over from the vendored file.
     let tolerances = super::Tolerances::checked_in().map_err(|e| e.to_string())?;
     let extra = super::ExtraPaths::checked_in().map_err(|e| e.to_string())?;
-    let imported = super::import_document_with(
+    let retained = super::Retained::checked_in().map_err(|e| e.to_string())?;
+    let imported = super::import_document_retaining(
         document.as_bytes(),
         &source,
         &tolerances,
         &extra,
         super::tolerance::Mode::Import,
+        super::Retention::Carry {
+            previous: Some(&previous),
+            list: &retained,
+        },
     )
     .map_err(|e| format!("`spec import` rejects the mutated document: {e}"))?;
+    let retained_text = imported
+        .retained
+        .render()
+        .map_err(|e| format!("cannot write the retained list: {e}"))?;
     let report = diff::diff_inputs(
         vendored,
         super::DEFAULT_OUT,
@@ -184,12 +201,15 @@ pub fn prepare(mutation: &Mutation, vendored: &[u8]) -> Result<Preparation, Stri
         &source,
         &tolerances,
         &extra,
+        &retained,
     )
     .map_err(|e| format!("`spec diff` rejects the mutated document: {e}"))?;
     Ok(Preparation::Ready(Box::new(Prepared {
         description,
         document,
         imported: imported.yaml,
+        retained: retained_text,
+        newly_retained: imported.carried.newly,
         report,
     })))
 }
@@ -322,8 +342,15 @@ fn rehearse(
     let safe = diff_says_safe(&prepared.report);
     let verdict = verdict(&prepared.report);
     say!("      diff:   {verdict}");
+    if !prepared.newly_retained.is_empty() {
+        say!(
+            "      import: retains {} ({})",
+            prepared.newly_retained.join(", "),
+            super::retain::DEFAULT_PATH
+        );
+    }
 
-    let copy = match make_copy(mutation, root, files, &prepared.imported) {
+    let copy = match make_copy(mutation, root, files, &prepared) {
         Ok(copy) => copy,
         Err(e) => {
             say!("      cannot prepare the scratch copy: {e}");
@@ -344,7 +371,7 @@ fn make_copy(
     mutation: &Mutation,
     root: &Path,
     files: &[PathBuf],
-    imported: &str,
+    prepared: &Prepared,
 ) -> Result<tempfile::TempDir, String> {
     let copy = tempfile::Builder::new()
         .prefix(&format!("xtask-rehearse-{}.", mutation.name))
@@ -354,8 +381,11 @@ fn make_copy(
         .map_err(|e| format!("cannot copy the workspace: {e}"))?;
     scratch::set_package_version(copy.path(), &mutation.name, root)?;
     let slice = copy.path().join(super::DEFAULT_OUT);
-    std::fs::write(&slice, imported)
+    std::fs::write(&slice, &prepared.imported)
         .map_err(|e| format!("cannot write {}: {e}", slice.display()))?;
+    let list = copy.path().join(super::retain::DEFAULT_PATH);
+    std::fs::write(&list, &prepared.retained)
+        .map_err(|e| format!("cannot write {}: {e}", list.display()))?;
     Ok(copy)
 }
 
