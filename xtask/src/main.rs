@@ -405,11 +405,20 @@ fn run_import(
                     list.display()
                 );
             }
-            for name in &imported.carried.still {
+            for name in &imported.carried.newly_optional {
                 eprintln!(
-                    "warning: still retaining {name}, which upstream no longer has (see {})",
+                    "warning: keeping {name} optional: upstream now requires it, but its generated field stays an Option (recorded in {})",
                     list.display()
                 );
+            }
+            for name in &imported.carried.newly_values {
+                eprintln!(
+                    "warning: retaining enum value {name}: upstream dropped it; the generated variant stays, and is never sent (recorded in {})",
+                    list.display()
+                );
+            }
+            for name in &imported.carried.still {
+                eprintln!("warning: still retaining {name} (see {})", list.display());
             }
             for note in &imported.carried.released {
                 eprintln!("warning: {note}");

@@ -554,3 +554,41 @@ fn removing_every_optional_response_field_retains_them_all() {
         }
     }
 }
+
+#[test]
+fn a_dropped_enum_value_and_newly_required_fields_are_kept() {
+    let p = prepared("remove-enum-value-orderstatus");
+    let (kind, rule, subject, _) = only_change("enum value", &p);
+    assert_eq!(
+        (kind, rule, subject.as_str()),
+        (
+            Kind::EnumValueRemoved,
+            Rule::ResponseEnumValueRemoved,
+            "OrderStatus"
+        )
+    );
+    assert_eq!(p.newly_retained, ["OrderStatus=executed"]);
+    let doc = imported(&p);
+    let values = doc["components"]["schemas"]["OrderStatus"]["enum"]
+        .as_sequence()
+        .unwrap();
+    assert_eq!(values.last().and_then(Value::as_str), Some("executed"));
+
+    let p = prepared("require-every-optional-response-field");
+    assert!(p
+        .report
+        .changes
+        .iter()
+        .all(|c| c.rule == Rule::ResponseBecameRequired));
+    assert_eq!(p.newly_retained.len(), p.report.changes.len());
+    // The import requires nothing the vendored file did not.
+    let doc = imported(&p);
+    let original = xtask::spec::parse_document(&vendored()).unwrap();
+    for (name, schema) in xtask::spec::model::schemas(&original) {
+        assert_eq!(
+            xtask::spec::model::required_names(schema),
+            xtask::spec::model::required_names(&doc["components"]["schemas"][name.as_str()]),
+            "{name}"
+        );
+    }
+}

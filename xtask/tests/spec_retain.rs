@@ -288,3 +288,72 @@ fn the_diff_calls_the_removal_non_breaking_and_says_it_is_retained() {
         Rule::RequestFieldRemoved
     );
 }
+
+/// SYNTHETIC with the response enum `Order.side` losing `off`, and the
+/// optional `Order.settings` now required upstream.
+fn tightened_version() -> String {
+    let mut doc = parse(SYNTHETIC);
+    doc["info"]["version"] = "9.10.0".into();
+    let order = &mut doc["components"]["schemas"]["Order"];
+    order["properties"]["side"]["enum"]
+        .as_sequence_mut()
+        .unwrap()
+        .retain(|v| v.as_str() != Some("off"));
+    order["required"]
+        .as_sequence_mut()
+        .unwrap()
+        .push("settings".into());
+    to_yaml(&doc)
+}
+
+#[test]
+fn a_dropped_response_enum_value_and_a_newly_required_field_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("portfolio.yaml");
+    import(&write(dir.path(), "v1.yaml", SYNTHETIC), &out, &[]);
+    let v3 = write(dir.path(), "v3.yaml", &tightened_version());
+    let imported = import(&v3, &out, &[]);
+    assert_eq!(imported.carried.newly_values, ["Order/properties/side=off"]);
+    assert_eq!(imported.carried.newly_optional, ["Order.settings"]);
+    assert!(imported.carried.newly.is_empty());
+
+    let doc = read(&out);
+    let order = &doc["components"]["schemas"]["Order"];
+    let side = &order["properties"]["side"];
+    let values: Vec<&str> = side["enum"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(values, ["yes", "no", "on", "off"], "the variant stays");
+    assert_eq!(side[retain::RETAINED_VALUES][0].as_str(), Some("off"));
+    let required = xtask::spec::model::required_names(order);
+    assert!(!required.contains(&"settings".to_owned()), "{required:?}");
+    assert_eq!(
+        order["properties"]["settings"][retain::KEPT_OPTIONAL].as_str(),
+        Some("9.10.0")
+    );
+    check(dir.path(), &out).unwrap_or_else(|p| panic!("{p:?}"));
+
+    // Again: the same bytes, nothing new.
+    let slice = fs::read(&out).unwrap();
+    let again = import(&v3, &out, &[]);
+    assert!(again.carried.newly_values.is_empty() && again.carried.newly_optional.is_empty());
+    assert_eq!(again.carried.still.len(), 2, "{:?}", again.carried);
+    assert_eq!(fs::read(&out).unwrap(), slice);
+
+    // Released on request: the field is required, as upstream says.
+    import(&v3, &out, &["Order.settings", "Order/properties/side=off"]);
+    let order = read(&out)["components"]["schemas"]["Order"].clone();
+    assert!(xtask::spec::model::required_names(&order).contains(&"settings".to_owned()));
+    assert_eq!(
+        order["properties"]["side"]["enum"]
+            .as_sequence()
+            .unwrap()
+            .len(),
+        3
+    );
+    assert!(Retained::beside(&out).unwrap().is_empty());
+    check(dir.path(), &out).unwrap_or_else(|p| panic!("{p:?}"));
+}

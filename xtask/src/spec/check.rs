@@ -248,7 +248,7 @@ fn retained_list(doc: &Value, retained: &Retained) -> Result<String, String> {
         return Ok(if expected.is_empty() {
             "no retained fields recorded or listed".to_owned()
         } else {
-            let names: Vec<String> = retained.fields.iter().map(|f| f.name()).collect();
+            let names = retained.names();
             format!(
                 "info.{}.retained_sha256 matches {} (retained: {})",
                 canonical::UPSTREAM_KEY,

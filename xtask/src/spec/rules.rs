@@ -231,7 +231,9 @@ impl Rule {
             OptionalResponseFieldRemoved => {
                 "spec import retains it (openapi/retained.yaml): the field stays and decodes as None"
             }
-            ResponseBecameRequired => "an Option field accepts a value",
+            ResponseBecameRequired => {
+                "an Option field accepts a value; spec import keeps it optional (openapi/retained.yaml)"
+            }
             ResponseBecameOptional => "its generated field is not an Option",
             TypeChanged => "values of the new type do not decode or encode as the old",
             TypeRenamed => "same JSON type; only the generated Rust type changes",
@@ -241,7 +243,9 @@ impl Rule {
             RequestEnumValueAdded => "the client never sends the new value",
             RequestEnumValueRemoved => "the client may send a value the server rejects",
             ResponseEnumValueAdded => "response enums keep unknown values",
-            ResponseEnumValueRemoved => "the client never receives it",
+            ResponseEnumValueRemoved => {
+                "the client never receives it; spec import retains the value (openapi/retained.yaml)"
+            }
             RequiredResponseBecameNullable => "null does not decode into a non-Option field",
             OptionalResponseBecameNullable => "null decodes as None",
             ResponseNoLongerNullable => "the client accepts null and values alike",

@@ -142,7 +142,8 @@ pub struct Prepared {
     pub imported: String,
     /// The retained-field list `spec import` writes beside it.
     pub retained: String,
-    /// The fields that import newly retains.
+    /// What that import newly retains: fields, fields kept optional, enum
+    /// values.
     pub newly_retained: Vec<String>,
     pub report: Report,
 }
@@ -209,7 +210,13 @@ pub fn prepare(mutation: &Mutation, vendored: &[u8]) -> Result<Preparation, Stri
         document,
         imported: imported.yaml,
         retained: retained_text,
-        newly_retained: imported.carried.newly,
+        newly_retained: imported
+            .carried
+            .newly
+            .into_iter()
+            .chain(imported.carried.newly_optional)
+            .chain(imported.carried.newly_values)
+            .collect(),
         report,
     })))
 }
@@ -222,7 +229,26 @@ fn source_name(mutation: &Mutation) -> String {
 
 /// The diff's verdict in one line: `non-breaking (2 changes: …)`.
 pub fn verdict(report: &Report) -> String {
-    let rules: Vec<&str> = report.changes.iter().map(|c| c.rule.name()).collect();
+    // Each rule once, in order of first appearance, with its count when
+    // more than one: a release of 100 removals reads as one line.
+    let mut counted: Vec<(&str, usize)> = Vec::new();
+    for change in &report.changes {
+        let name = change.rule.name();
+        match counted.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, n)) => *n += 1,
+            None => counted.push((name, 1)),
+        }
+    }
+    let rules: Vec<String> = counted
+        .iter()
+        .map(|(name, n)| {
+            if *n == 1 {
+                (*name).to_owned()
+            } else {
+                format!("{n} {name}")
+            }
+        })
+        .collect();
     let count = report.changes.len();
     let plural = if count == 1 { "" } else { "s" };
     if report.breaking_count() > 0 {
@@ -342,10 +368,20 @@ fn rehearse(
     let safe = diff_says_safe(&prepared.report);
     let verdict = verdict(&prepared.report);
     say!("      diff:   {verdict}");
-    if !prepared.newly_retained.is_empty() {
+    let retained = &prepared.newly_retained;
+    if !retained.is_empty() {
+        const SHOWN: usize = 6;
+        let mut names = retained
+            .iter()
+            .take(SHOWN)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if retained.len() > SHOWN {
+            names.push_str(&format!(" and {} more", retained.len() - SHOWN));
+        }
         say!(
-            "      import: retains {} ({})",
-            prepared.newly_retained.join(", "),
+            "      import: retains {names} ({})",
             super::retain::DEFAULT_PATH
         );
     }

@@ -47,6 +47,12 @@ pub enum MutationKind {
     /// required is deleted, in every such schema at once: whatever optional
     /// field handwritten code names, this removes it.
     RemoveEveryOptionalResponseField,
+    /// Every property that a response-only schema does not list as
+    /// required becomes required, in every such schema at once.
+    RequireEveryOptionalResponseField,
+    /// The last value of the `OrderStatus` enum (a response-only enum the
+    /// facade and the sandbox name variants of) is deleted.
+    RemoveEnumValueOrderStatus,
     /// A new value at the end of the `OrderStatus` enum.
     AddEnumValueOrderStatus,
     /// A new `GET /portfolio/…` operation with its own response schema.
@@ -85,6 +91,14 @@ pub fn all() -> Vec<Mutation> {
         kind: MutationKind::RemoveEveryOptionalResponseField,
     });
     list.push(Mutation {
+        name: "require-every-optional-response-field".into(),
+        kind: MutationKind::RequireEveryOptionalResponseField,
+    });
+    list.push(Mutation {
+        name: "remove-enum-value-orderstatus".into(),
+        kind: MutationKind::RemoveEnumValueOrderStatus,
+    });
+    list.push(Mutation {
         name: "add-enum-value-orderstatus".into(),
         kind: MutationKind::AddEnumValueOrderStatus,
     });
@@ -112,6 +126,13 @@ impl Mutation {
             MutationKind::RemoveEveryOptionalResponseField => {
                 "remove every optional field of every response-only schema at once".to_owned()
             }
+            MutationKind::RequireEveryOptionalResponseField => {
+                "make every optional field of every response-only schema required at once"
+                    .to_owned()
+            }
+            MutationKind::RemoveEnumValueOrderStatus => {
+                "remove the last value of the OrderStatus enum".to_owned()
+            }
             MutationKind::AddEnumValueOrderStatus => {
                 format!("add the value `{ADDED_NAME}` to the OrderStatus enum")
             }
@@ -132,6 +153,8 @@ impl Mutation {
             MutationKind::AddOptionalField { schema } => add_optional_field(doc, schema),
             MutationKind::RemoveOptionalField { schema } => remove_optional_field(doc, schema),
             MutationKind::RemoveEveryOptionalResponseField => remove_every_optional_field(doc),
+            MutationKind::RequireEveryOptionalResponseField => require_every_optional_field(doc),
+            MutationKind::RemoveEnumValueOrderStatus => remove_enum_value(doc, "OrderStatus"),
             MutationKind::AddEnumValueOrderStatus => add_enum_value(doc, "OrderStatus"),
             MutationKind::AddGetOperation => add_get_operation(doc),
             MutationKind::AddOptionalQueryParameter => add_query_parameter(doc, "GetFills"),
@@ -204,6 +227,73 @@ fn remove_optional_field(doc: &mut Value, schema: &str) -> Result<Applied, Strin
     props.shift_remove(name.as_str());
     Ok(Applied::Changed(format!(
         "removed optional field `{name}` from {schema}"
+    )))
+}
+
+fn require_every_optional_field(doc: &mut Value) -> Result<Applied, String> {
+    let usages = crate::spec::diff::usages(doc, doc);
+    let schemas = mapping_at(doc, &["components", "schemas"])?;
+    let (mut fields, mut in_schemas) = (0, 0);
+    for (name, schema) in schemas.iter_mut() {
+        let usage = name
+            .as_str()
+            .and_then(|n| usages.get(n))
+            .copied()
+            .unwrap_or_default();
+        if usage.request || !usage.response {
+            continue;
+        }
+        let Some(map) = schema.as_mapping_mut() else {
+            continue;
+        };
+        let names: Vec<Value> = map
+            .get("properties")
+            .and_then(Value::as_mapping)
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default();
+        let required = map
+            .entry(key("required"))
+            .or_insert_with(|| Value::Sequence(Vec::new()));
+        let Some(required) = required.as_sequence_mut() else {
+            continue;
+        };
+        let before = required.len();
+        for name in names {
+            if !required.contains(&name) {
+                required.push(name);
+            }
+        }
+        if required.is_empty() {
+            map.shift_remove("required");
+        } else if required.len() > before {
+            fields += required.len() - before;
+            in_schemas += 1;
+        }
+    }
+    if fields == 0 {
+        return Ok(Applied::NotApplicable(
+            "no response-only schema has an optional field".into(),
+        ));
+    }
+    Ok(Applied::Changed(format!(
+        "made all {fields} optional fields of {in_schemas} response-only schemas required"
+    )))
+}
+
+fn remove_enum_value(doc: &mut Value, schema: &str) -> Result<Applied, String> {
+    let values = mapping_at(doc, &["components", "schemas", schema])?
+        .get_mut("enum")
+        .and_then(Value::as_sequence_mut)
+        .ok_or_else(|| format!("{schema} is not an enum"))?;
+    if values.len() < 2 {
+        return Ok(Applied::NotApplicable(format!(
+            "{schema} has fewer than two values"
+        )));
+    }
+    let removed = values.pop().unwrap_or_default();
+    Ok(Applied::Changed(format!(
+        "removed the value `{}` from the {schema} enum",
+        removed.as_str().unwrap_or_default()
     )))
 }
 
