@@ -24,12 +24,16 @@ macro_rules! say {
 const USAGE: &str = "\
 usage:
   cargo xtask spec import <FILE> [--out PATH] [--tolerances LIST] [--extra-paths LIST]
+                           [--drop-retained NAME[,NAME…]|all]
       Cut the /portfolio paths and the listed extra paths (default: the
       checked-in openapi/extra_paths.yaml), and every component they reach,
       out of an upstream Kalshi OpenAPI 3.0 document (YAML or JSON), drop
       prose and vendor extensions, apply the tolerance list (default: the
-      checked-in openapi/tolerances.yaml), and write the canonical result to
-      PATH (default: openapi/portfolio.yaml in the workspace root).
+      checked-in openapi/tolerances.yaml), keep the optional response fields
+      upstream dropped since the slice PATH holds now (recorded in
+      retained.yaml beside PATH; --drop-retained stops keeping the named
+      ones, e.g. Fill.ts), and write the canonical result to PATH (default:
+      openapi/portfolio.yaml in the workspace root).
   cargo xtask spec diff <FILE> [--base FILE] [--format markdown|json] [--fail-on-breaking]
       Compare openapi/portfolio.yaml (old; or --base FILE, sliced the same
       way) with FILE (new; a whole upstream document or a slice) and print
@@ -62,6 +66,7 @@ enum Command {
         out: Option<PathBuf>,
         tolerances: Option<PathBuf>,
         extra_paths: Option<PathBuf>,
+        drop_retained: Vec<String>,
     },
     SpecDiff {
         input: PathBuf,
@@ -167,7 +172,11 @@ fn parse_args(args: Vec<OsString>) -> Result<Command, String> {
                 return Ok(rehearse::parse_args(args)?.map_or(Command::Help, Command::SpecRehearse));
             }
             let parsed = match sub {
-                Some("import") => split(args, &["--out", "--tolerances", "--extra-paths"], &[])?,
+                Some("import") => split(
+                    args,
+                    &["--out", "--tolerances", "--extra-paths", "--drop-retained"],
+                    &[],
+                )?,
                 Some("diff") => split(args, &["--base", "--format"], &["--fail-on-breaking"])?,
                 Some("check") => split(args, &["--file", "--upstream-dir"], &[])?,
                 Some("generate-all" | "surface") => split(args, &[], &[])?,
@@ -185,6 +194,18 @@ fn parse_args(args: Vec<OsString>) -> Result<Command, String> {
                     out: parsed.value("--out"),
                     tolerances: parsed.value("--tolerances"),
                     extra_paths: parsed.value("--extra-paths"),
+                    drop_retained: parsed
+                        .value("--drop-retained")
+                        .map(|names| {
+                            names
+                                .to_string_lossy()
+                                .split(',')
+                                .map(str::trim)
+                                .filter(|n| !n.is_empty())
+                                .map(str::to_owned)
+                                .collect()
+                        })
+                        .unwrap_or_default(),
                 }),
                 Some("diff") => {
                     let format = match parsed.value("--format") {
@@ -249,7 +270,8 @@ fn main() -> ExitCode {
             out,
             tolerances,
             extra_paths,
-        } => run_import(input, out, tolerances, extra_paths),
+            drop_retained,
+        } => run_import(input, out, tolerances, extra_paths, &drop_retained),
         Command::SpecDiff {
             input,
             base,
@@ -353,6 +375,7 @@ fn run_import(
     out: Option<PathBuf>,
     tolerances: Option<PathBuf>,
     extra: Option<PathBuf>,
+    drop_retained: &[String],
 ) -> ExitCode {
     let out = out.unwrap_or_else(|| spec::workspace_root().join(spec::DEFAULT_OUT));
     // The checked-in list unless told otherwise: a re-import cannot forget it.
@@ -368,10 +391,40 @@ fn run_import(
         Ok(extra) => extra,
         Err(error) => return fail(&error.to_string()),
     };
-    match spec::import_file(&input, &out, &tolerances, &extra) {
+    match spec::import_file(&input, &out, &tolerances, &extra, drop_retained) {
         Ok(imported) => {
             for warning in &imported.warnings {
                 eprintln!("warning: {warning}");
+            }
+            // Every retained field, every time: each is a field upstream no
+            // longer sends, which handwritten code should stop relying on.
+            let list = spec::retain::path_beside(&out);
+            for name in &imported.carried.newly {
+                eprintln!(
+                    "warning: retaining {name}: upstream dropped this optional field; it stays in the slice and always decodes as None (recorded in {})",
+                    list.display()
+                );
+            }
+            for name in &imported.carried.newly_optional {
+                eprintln!(
+                    "warning: keeping {name} optional: upstream now requires it, but its generated field stays an Option (recorded in {})",
+                    list.display()
+                );
+            }
+            for name in &imported.carried.newly_values {
+                eprintln!(
+                    "warning: retaining enum value {name}: upstream dropped it; the generated variant stays, and is never sent (recorded in {})",
+                    list.display()
+                );
+            }
+            for name in &imported.carried.still {
+                eprintln!("warning: still retaining {name} (see {})", list.display());
+            }
+            for note in &imported.carried.released {
+                eprintln!("warning: {note}");
+            }
+            for name in drop_retained {
+                eprintln!("note: no longer retaining {name}, as asked (--drop-retained)");
             }
             say!(
                 "wrote {}: upstream {} (sha256 {}), {} paths, {} operations, {} components, {} tolerances applied, {} extra paths",
@@ -398,6 +451,7 @@ fn run_diff(
 ) -> ExitCode {
     // The vendored file is named by its place in the repository, anything
     // else by its file name: the report should not depend on where it ran.
+    let base_is_vendored = base.is_none();
     let (base, base_name) = match base {
         Some(path) => {
             let name = spec::file_name(&path);
@@ -423,8 +477,26 @@ fn run_diff(
         Ok(extra) => extra,
         Err(e) => return fail(&e.to_string()),
     };
+    // The retained fields belong to the vendored file; a --base document
+    // has none.
+    let retained = if base_is_vendored {
+        match spec::Retained::checked_in() {
+            Ok(retained) => retained,
+            Err(e) => return fail(&e.to_string()),
+        }
+    } else {
+        spec::Retained::none()
+    };
     let new_name = spec::file_name(&input);
-    let report = match diff::diff_inputs(&old, &base_name, &new, &new_name, &tolerances, &extra) {
+    let report = match diff::diff_inputs(
+        &old,
+        &base_name,
+        &new,
+        &new_name,
+        &tolerances,
+        &extra,
+        &retained,
+    ) {
         Ok(report) => report,
         Err(e) => return fail(&e.to_string()),
     };
@@ -466,6 +538,7 @@ mod tests {
                 out: None,
                 tolerances: None,
                 extra_paths: None,
+                drop_retained: Vec::new(),
             })
         );
         for form in [
@@ -479,6 +552,7 @@ mod tests {
                     out: Some("o.yaml".into()),
                     tolerances: None,
                     extra_paths: None,
+                    drop_retained: Vec::new(),
                 })
             );
         }

@@ -7,12 +7,17 @@ use std::path::{Path, PathBuf};
 
 use serde_yaml_ng::Value;
 use xtask::spec::check::{check_text, header_source, CheckFailed, Checked};
-use xtask::spec::{ExtraPaths, Tolerances};
+use xtask::spec::{ExtraPaths, Retained, Tolerances};
 
 /// `spec check` as the command runs it: with the checked-in tolerances.
 fn check(text: &str, upstream: &Path) -> Result<Checked, CheckFailed> {
     let tolerances = Tolerances::checked_in().unwrap_or_else(|e| panic!("{e}"));
-    check_text(text, upstream, &tolerances, &extra())
+    check_text(text, upstream, &tolerances, &extra(), &retained())
+}
+
+/// The checked-in retained-field list, as `spec check` reads it.
+fn retained() -> Retained {
+    Retained::checked_in().unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn extra() -> ExtraPaths {
@@ -269,7 +274,7 @@ fn a_changed_tolerance_list_needs_a_re_import() {
     assert!(!tolerances.is_empty(), "the checked-in list has entries");
     tolerances.entries.pop();
     tolerances.sha256 = Some("0".repeat(64));
-    let found = match check_text(&text, &no_upstream(), &tolerances, &extra()) {
+    let found = match check_text(&text, &no_upstream(), &tolerances, &extra(), &retained()) {
         Ok(checked) => panic!("expected a failure: {:?}", checked.lines),
         Err(failed) => failed.problems,
     };
@@ -331,7 +336,7 @@ fn a_changed_extra_path_list_needs_a_re_import() {
         reason: "test".into(),
     });
     extra.sha256 = Some("0".repeat(64));
-    let found = match check_text(&text, &no_upstream(), &tolerances, &extra) {
+    let found = match check_text(&text, &no_upstream(), &tolerances, &extra, &retained()) {
         Ok(checked) => panic!("expected a failure: {:?}", checked.lines),
         Err(failed) => failed.problems,
     };
@@ -345,7 +350,7 @@ fn a_changed_extra_path_list_needs_a_re_import() {
     // would no longer keep, which canonical form catches too.
     let mut fewer = ExtraPaths::checked_in().unwrap();
     fewer.entries.pop();
-    let found = match check_text(&text, &no_upstream(), &tolerances, &fewer) {
+    let found = match check_text(&text, &no_upstream(), &tolerances, &fewer, &retained()) {
         Ok(checked) => panic!("expected a failure: {:?}", checked.lines),
         Err(failed) => failed.problems,
     };

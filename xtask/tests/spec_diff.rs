@@ -99,6 +99,7 @@ fn identical_input_through_the_importer_has_no_changes() {
         "same.yaml",
         &Tolerances::checked_in().unwrap(),
         &ExtraPaths::checked_in().unwrap(),
+        &xtask::spec::Retained::checked_in().unwrap(),
     )
     .unwrap();
     assert!(report.changes.is_empty(), "{:#?}", report.changes);
@@ -124,6 +125,7 @@ fn prose_and_extensions_are_not_changes() {
         "new.yaml",
         &Tolerances::none(),
         &ExtraPaths::checked_in().unwrap(),
+        &xtask::spec::Retained::checked_in().unwrap(),
     )
     .unwrap();
     assert!(report.changes.is_empty(), "{:#?}", report.changes);
@@ -178,6 +180,18 @@ fn required_response_field_removed_is_breaking() {
     );
     assert!(change.breaking());
     assert_eq!(change.old.as_deref(), Some("boolean, required"));
+}
+
+#[test]
+fn a_renamed_operation_id_is_breaking() {
+    // Same wire, but the generated method is renamed, and the facade calls
+    // it by name: the build breaks, so the diff must not call it routine.
+    let change = only_change(|doc| {
+        operation(doc, "/portfolio/fills", "get").insert("operationId".into(), "ListFills".into());
+    });
+    assert_eq!(change.rule, Rule::OperationIdChanged, "{change:#?}");
+    assert_eq!(change.new.as_deref(), Some("ListFills"));
+    assert!(change.breaking());
 }
 
 #[test]
@@ -707,6 +721,7 @@ fn diff_with_tolerances(mutate: impl FnOnce(&mut Value)) -> diff::Report {
         "new.yaml",
         &Tolerances::checked_in().unwrap(),
         &ExtraPaths::checked_in().unwrap(),
+        &xtask::spec::Retained::checked_in().unwrap(),
     )
     .unwrap()
 }
@@ -727,6 +742,7 @@ fn tolerated_fields_are_not_changes_against_their_upstream() {
         source,
         &Tolerances::checked_in().unwrap(),
         &ExtraPaths::checked_in().unwrap(),
+        &xtask::spec::Retained::checked_in().unwrap(),
     )
     .unwrap();
     assert!(report.changes.is_empty(), "{:#?}", report.changes);

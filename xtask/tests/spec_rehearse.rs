@@ -62,17 +62,28 @@ fn every_mutation_imports_and_is_non_breaking() {
                     rehearse::verdict(&p.report)
                 );
                 // The import is exactly what `spec import` writes for the
-                // mutated document, and differs from the vendored file.
-                let again = xtask::spec::import_document_with(
+                // mutated document over the vendored file, and differs from
+                // the vendored file.
+                let previous = xtask::spec::parse_document(&bytes).unwrap();
+                let again = xtask::spec::import_document_retaining(
                     p.document.as_bytes(),
                     &format!("rehearsal-{}.yaml", mutation.name),
                     &tolerances(),
                     &xtask::spec::ExtraPaths::checked_in().unwrap(),
                     xtask::spec::tolerance::Mode::Import,
+                    xtask::spec::Retention::Carry {
+                        previous: Some(&previous),
+                        list: &xtask::spec::Retained::checked_in().unwrap(),
+                    },
                 )
-                .unwrap()
-                .yaml;
-                assert_eq!(again, p.imported, "{}", mutation.name);
+                .unwrap();
+                assert_eq!(again.yaml, p.imported, "{}", mutation.name);
+                assert_eq!(
+                    again.retained.render().unwrap(),
+                    p.retained,
+                    "{}",
+                    mutation.name
+                );
                 assert_ne!(p.imported.as_bytes(), bytes.as_slice(), "{}", mutation.name);
             }
             Ok(Preparation::NotApplicable(why)) => {
@@ -114,7 +125,7 @@ fn added_optional_fields_are_optional_response_fields() {
 }
 
 #[test]
-fn removed_fields_were_optional_and_are_gone() {
+fn removed_fields_were_optional_and_are_retained() {
     let original = xtask::spec::parse_document(&vendored()).unwrap();
     for schema in mutations::FIELD_SCHEMAS {
         let name = format!("remove-optional-field-{}", schema.to_ascii_lowercase());
@@ -151,10 +162,35 @@ fn removed_fields_were_optional_and_are_gone() {
                 );
                 assert_eq!(rule, Rule::OptionalResponseFieldRemoved, "{name}");
                 assert!(p.description.contains(removed), "{}", p.description);
+                // `spec import` keeps it, optional and marked, and records it.
+                let field = format!("{schema}.{removed}");
+                assert_eq!(p.newly_retained, std::slice::from_ref(&field), "{name}");
                 let doc = imported(&p);
-                assert!(doc["components"]["schemas"][schema]["properties"]
-                    .get(removed)
-                    .is_none());
+                let kept = &doc["components"]["schemas"][schema];
+                let property = &kept["properties"][removed];
+                assert!(
+                    property.get(xtask::spec::retain::MARKER).is_some(),
+                    "{name}: {property:?}"
+                );
+                assert!(!xtask::spec::model::required_names(kept)
+                    .iter()
+                    .any(|r| r == removed));
+                let list = xtask::spec::Retained::parse(p.retained.as_bytes()).unwrap();
+                let names: Vec<String> = list.fields.iter().map(|f| f.name()).collect();
+                assert_eq!(names, [field], "{name}");
+                // Everything else is what the importer makes of the mutated
+                // document: without the property, the two are the same.
+                let mut without = doc.clone();
+                without["components"]["schemas"][schema]["properties"]
+                    .as_mapping_mut()
+                    .unwrap()
+                    .shift_remove(removed);
+                let mut mutated = xtask::spec::parse_document(p.document.as_bytes()).unwrap();
+                assert_eq!(
+                    without["components"]["schemas"][schema]["properties"],
+                    std::mem::take(&mut mutated["components"]["schemas"][schema]["properties"]),
+                    "{name}"
+                );
             }
         }
     }
@@ -267,6 +303,7 @@ fn a_breaking_mutation_would_not_be_called_safe() {
         "new.yaml",
         &tolerances(),
         &xtask::spec::ExtraPaths::checked_in().unwrap(),
+        &xtask::spec::Retained::checked_in().unwrap(),
     )
     .unwrap();
     assert!(!rehearse::diff_says_safe(&report));
@@ -283,6 +320,7 @@ fn a_breaking_mutation_would_not_be_called_safe() {
         "new.yaml",
         &tolerances(),
         &xtask::spec::ExtraPaths::checked_in().unwrap(),
+        &xtask::spec::Retained::checked_in().unwrap(),
     )
     .unwrap();
     assert!(
@@ -444,4 +482,113 @@ fn test_targets_are_the_sandbox_based_ones() {
     assert!(ours.iter().any(|t| t == "sandbox_trading"), "{ours:?}");
     assert!(ours.iter().any(|t| t == "facade_operations"), "{ours:?}");
     assert!(!ours.iter().any(|t| t == "retry"), "{ours:?}");
+}
+
+#[test]
+fn removing_every_optional_response_field_retains_them_all() {
+    let p = prepared("remove-every-optional-response-field");
+    // Field removals, and the schemas only those fields reached.
+    let (removed, schemas): (Vec<_>, Vec<_>) = p
+        .report
+        .changes
+        .iter()
+        .partition(|c| c.rule == Rule::OptionalResponseFieldRemoved);
+    assert!(removed.len() > 50, "only {} removals", removed.len());
+    assert!(
+        schemas.iter().all(|c| c.rule == Rule::SchemaRemoved),
+        "{schemas:#?}"
+    );
+    // Each is retained, so the import is the vendored file again, apart
+    // from the markers, our sentences and the provenance.
+    assert_eq!(p.newly_retained.len(), removed.len());
+    let list = xtask::spec::Retained::parse(p.retained.as_bytes()).unwrap();
+    assert_eq!(list.fields.len(), removed.len());
+    let mut kept: Vec<&str> = list.schemas.iter().map(|s| s.name.as_str()).collect();
+    let mut gone: Vec<&str> = schemas.iter().map(|c| c.subject.as_str()).collect();
+    kept.sort_unstable();
+    gone.sort_unstable();
+    assert_eq!(
+        kept, gone,
+        "every schema upstream dropped with them is retained"
+    );
+    for schema in ["Fill", "Settlement", "ErrorResponse", "Market", "EventData"] {
+        assert!(
+            list.fields.iter().any(|f| f.schema == schema),
+            "{schema} keeps its optional fields"
+        );
+    }
+    let doc = imported(&p);
+    let original = xtask::spec::parse_document(&vendored()).unwrap();
+    for field in &list.fields {
+        let before = &original["components"]["schemas"][field.schema.as_str()];
+        let after = &doc["components"]["schemas"][field.schema.as_str()];
+        let at = |schema: &Value| -> Value {
+            let mut node = schema.clone();
+            for token in field.at.split('/').filter(|t| !t.is_empty()) {
+                node = node[token].clone();
+            }
+            node["properties"][field.field.as_str()].clone()
+        };
+        let (was, now) = (at(before), at(after));
+        assert!(
+            now.get(xtask::spec::retain::MARKER).is_some(),
+            "{}",
+            field.name()
+        );
+        // A `$ref`'s siblings mean nothing to the generator (OpenAPI 3.0),
+        // so a reference is kept as the one member of an `allOf`, which it
+        // generates as the referenced type itself.
+        if let Some(reference) = was.get("$ref") {
+            assert_eq!(
+                now["allOf"][0].get("$ref"),
+                Some(reference),
+                "{}",
+                field.name()
+            );
+            continue;
+        }
+        for key in [
+            "type", "format", "default", "nullable", "enum", "allOf", "items",
+        ] {
+            assert_eq!(was.get(key), now.get(key), "{}: {key}", field.name());
+        }
+    }
+}
+
+#[test]
+fn a_dropped_enum_value_and_newly_required_fields_are_kept() {
+    let p = prepared("remove-enum-value-orderstatus");
+    let (kind, rule, subject, _) = only_change("enum value", &p);
+    assert_eq!(
+        (kind, rule, subject.as_str()),
+        (
+            Kind::EnumValueRemoved,
+            Rule::ResponseEnumValueRemoved,
+            "OrderStatus"
+        )
+    );
+    assert_eq!(p.newly_retained, ["OrderStatus=executed"]);
+    let doc = imported(&p);
+    let values = doc["components"]["schemas"]["OrderStatus"]["enum"]
+        .as_sequence()
+        .unwrap();
+    assert_eq!(values.last().and_then(Value::as_str), Some("executed"));
+
+    let p = prepared("require-every-optional-response-field");
+    assert!(p
+        .report
+        .changes
+        .iter()
+        .all(|c| c.rule == Rule::ResponseBecameRequired));
+    assert_eq!(p.newly_retained.len(), p.report.changes.len());
+    // The import requires nothing the vendored file did not.
+    let doc = imported(&p);
+    let original = xtask::spec::parse_document(&vendored()).unwrap();
+    for (name, schema) in xtask::spec::model::schemas(&original) {
+        assert_eq!(
+            xtask::spec::model::required_names(schema),
+            xtask::spec::model::required_names(&doc["components"]["schemas"][name.as_str()]),
+            "{name}"
+        );
+    }
 }

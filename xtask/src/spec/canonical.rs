@@ -35,6 +35,8 @@ pub struct Provenance {
     pub tolerances_sha256: Option<String>,
     /// Hex SHA-256 of the extra-path list applied, if any.
     pub extra_paths_sha256: Option<String>,
+    /// Hex SHA-256 of the retained-field list applied, if any.
+    pub retained_sha256: Option<String>,
 }
 
 /// Reorders a path item: `$ref`, then the methods in [`METHODS`] order, then
@@ -68,6 +70,9 @@ pub fn document(slice: &Slice, provenance: &Provenance) -> Value {
     }
     if let Some(extra) = &provenance.extra_paths_sha256 {
         upstream.insert("extra_paths_sha256".into(), extra.as_str().into());
+    }
+    if let Some(retained) = &provenance.retained_sha256 {
+        upstream.insert("retained_sha256".into(), retained.as_str().into());
     }
     upstream.insert(SLICE_SHA_KEY.into(), "".into());
 
@@ -144,6 +149,15 @@ pub fn emit(doc: &Value, source_name: &str) -> Result<String, SpecError> {
          {}\n",
         body.trim_end()
     ))
+}
+
+/// Writes `value` as YAML with the same quoting as [`emit`] (strings a YAML
+/// 1.1 reader would misread are single-quoted), but without the header and
+/// spacing of the slice: for the lists the importer writes beside it.
+pub fn emit_plain(value: &Value) -> Result<String, SpecError> {
+    let guarded = guard(value, "#")?;
+    let body = serde_yaml_ng::to_string(&guarded).map_err(SpecError::Emit)?;
+    Ok(unguard(&body))
 }
 
 /// Fills in `info.x-upstream.slice_sha256` of an emitted file: the SHA-256

@@ -54,6 +54,11 @@ pub enum SpecError {
     #[error("{0}")]
     Tolerance(String),
 
+    /// A problem with `openapi/retained.yaml`, or a list that does not fit
+    /// the document.
+    #[error("{0}")]
+    Retained(String),
+
     #[error("malformed document at {location}: {message}")]
     Malformed { location: String, message: String },
 

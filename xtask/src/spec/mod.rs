@@ -4,9 +4,11 @@
 //!
 //! [`import_document_with`] does the whole job in memory (parse, slice, apply
 //! the tolerances, emit, self-check) so that other commands and tests can
-//! reuse it; [`import_document`] is the same without tolerances (the bare
-//! slice), and [`import_file`] adds reading the input and replacing the
-//! output atomically.
+//! reuse it; [`import_document_retaining`] adds the retained fields
+//! ([`retain`]); [`import_document`] is the same without tolerances (the
+//! bare slice), and [`import_file`] adds reading the input and the slice it
+//! replaces, and replacing the output (and its retained-field list)
+//! atomically.
 
 pub mod canonical;
 pub mod check;
@@ -17,6 +19,7 @@ pub mod generate;
 pub mod model;
 pub mod pointer;
 pub mod rehearse;
+pub mod retain;
 pub mod rules;
 pub mod slice;
 pub mod surface;
@@ -32,6 +35,7 @@ use sha2::{Digest, Sha256};
 
 pub use error::SpecError;
 pub use extra_paths::ExtraPaths;
+pub use retain::Retained;
 pub use slice::{Section, Slice};
 pub use tolerance::Tolerances;
 
@@ -52,6 +56,26 @@ pub struct Imported {
     /// Tolerances that did not apply because upstream no longer requires
     /// the field (see [`tolerance::Mode`]); worth a warning.
     pub warnings: Vec<tolerance::Finding>,
+    /// The retained-field list applied (for [`Retention::Carry`], the new
+    /// list, which `spec import` writes beside the slice).
+    pub retained: Retained,
+    /// What carrying the list over did (empty for [`Retention::Apply`]).
+    pub carried: retain::Carried,
+}
+
+/// What an import does about optional response fields upstream dropped
+/// (see [`retain`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Retention<'a> {
+    /// Apply this list as it is: `spec check`'s re-import, the diff.
+    Apply(&'a Retained),
+    /// Carry `list` over from `previous` (the slice being replaced, parsed
+    /// from its file, or `None` for a first import) to the input, retaining
+    /// what upstream newly dropped: `spec import`, the rehearsal.
+    Carry {
+        previous: Option<&'a Value>,
+        list: &'a Retained,
+    },
 }
 
 impl Imported {
@@ -90,14 +114,43 @@ pub fn import_document_with(
     extra: &ExtraPaths,
     mode: tolerance::Mode,
 ) -> Result<Imported, SpecError> {
+    import_document_retaining(
+        input,
+        source_name,
+        tolerances,
+        extra,
+        mode,
+        Retention::Apply(&Retained::none()),
+    )
+}
+
+/// [`import_document_with`], and then the retained fields: the list applied
+/// as it is, or carried over from the slice being replaced (see
+/// [`Retention`]). The list is applied in the same `mode` as the
+/// tolerances.
+pub fn import_document_retaining(
+    input: &[u8],
+    source_name: &str,
+    tolerances: &Tolerances,
+    extra: &ExtraPaths,
+    mode: tolerance::Mode,
+    retention: Retention<'_>,
+) -> Result<Imported, SpecError> {
     let upstream = parse_document(input)?;
     let mut slice = slice::slice(&upstream, extra, mode == tolerance::Mode::Import)?;
-    let warnings = tolerance::apply(&mut slice, tolerances, mode)?;
+    let findings = tolerance::apply(&mut slice, tolerances, mode)?;
+    let (retained, carried) = match retention {
+        Retention::Apply(list) => (list.clone(), retain::Carried::default()),
+        Retention::Carry { previous, list } => retain::carry(previous, list, &slice)?,
+    };
+    retain::apply(&mut slice, &retained, mode)?;
+    let warnings = tolerance::settle(findings, &slice, mode)?;
     let sha256 = sha256_hex(input);
     let provenance = canonical::Provenance {
         sha256: sha256.clone(),
         tolerances_sha256: tolerances.sha256.clone().filter(|_| !tolerances.is_empty()),
         extra_paths_sha256: extra.sha256.clone().filter(|_| !extra.is_empty()),
+        retained_sha256: retained.sha256.clone().filter(|_| !retained.is_empty()),
     };
     let doc = canonical::document(&slice, &provenance);
     let yaml = canonical::seal(&canonical::emit(&doc, source_name)?)?;
@@ -146,6 +199,8 @@ pub fn import_document_with(
             .map(|(section, entries)| (*section, entries.len()))
             .collect(),
         warnings,
+        retained,
+        carried,
     })
 }
 
@@ -220,31 +275,67 @@ pub enum ImportError {
 }
 
 /// Imports `input` with `tolerances` (in [`tolerance::Mode::Import`]) and
-/// replaces `out` with the result. Nothing is written unless the import
-/// succeeds, and `out` is replaced by a rename, so it is never seen
-/// half-written.
+/// replaces `out` with the result, carrying the retained-field list beside
+/// `out` ([`retain::path_beside`]) over from the slice `out` holds now (minus
+/// the entries named in `drop_retained`, or all for `all`) and rewriting it
+/// (creating it only when it has entries).
+/// Nothing is written unless the import succeeds, and each file is replaced
+/// by a rename, so it is never seen half-written.
 pub fn import_file(
     input: &Path,
     out: &Path,
     tolerances: &Tolerances,
     extra: &ExtraPaths,
+    drop_retained: &[String],
 ) -> Result<Imported, ImportError> {
     let bytes = fs::read(input).map_err(|source| ImportError::Read {
         path: input.to_owned(),
         source,
     })?;
+    let spec_error = |path: &Path| {
+        let path = path.to_owned();
+        move |source| ImportError::Spec { path, source }
+    };
+    // The slice being replaced: where the retained fields come from.
+    let previous = match fs::read(out) {
+        Ok(text) => Some(parse_document(&text).map_err(spec_error(out))?),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(source) => {
+            return Err(ImportError::Read {
+                path: out.to_owned(),
+                source,
+            })
+        }
+    };
+    let list_path = retain::path_beside(out);
+    let mut list = Retained::beside(out).map_err(spec_error(&list_path))?;
+    list.drop_named(drop_retained)
+        .map_err(spec_error(&list_path))?;
     let source_name = file_name(input);
-    let imported = import_document_with(
+    let imported = import_document_retaining(
         &bytes,
         &source_name,
         tolerances,
         extra,
         tolerance::Mode::Import,
+        Retention::Carry {
+            previous: previous.as_ref(),
+            list: &list,
+        },
     )
-    .map_err(|source| ImportError::Spec {
-        path: input.to_owned(),
-        source,
-    })?;
+    .map_err(spec_error(input))?;
+    // The list is written when it has entries or already exists (then
+    // possibly emptied), so a slice that never retained anything has no
+    // list beside it.
+    if !imported.retained.is_empty() || list_path.exists() {
+        let list_text = imported.retained.render().map_err(spec_error(&list_path))?;
+        write_atomically(&list_path, list_text.as_bytes()).map_err(|source| {
+            ImportError::Write {
+                path: list_path.clone(),
+                source,
+            }
+        })?;
+    }
     write_atomically(out, imported.yaml.as_bytes()).map_err(|source| ImportError::Write {
         path: out.to_owned(),
         source,

@@ -127,6 +127,7 @@ impl Rule {
         matches!(
             self,
             OperationRemoved
+                | OperationIdChanged
                 | SuccessStatusChanged
                 | SuccessBodyRemoved
                 | RequiredParameterAdded
@@ -205,7 +206,9 @@ impl Rule {
         match self {
             OperationRemoved => "the client calls an operation that is gone",
             OperationAdded => "new operations are reachable once generated",
-            OperationIdChanged => "same wire; the generated method is renamed",
+            OperationIdChanged => {
+                "same wire, but the generated method is renamed and the facade calls it by name"
+            }
             DeprecatedChanged => "a hint only",
             SuccessStatusChanged => "the generated client treats any other status as an error",
             SuccessBodyRemoved => "the client expects a body it will not get",
@@ -225,8 +228,12 @@ impl Rule {
             RequiredResponseFieldAdded => "unknown response fields are ignored",
             OptionalResponseFieldAdded => "unknown response fields are ignored",
             RequiredResponseFieldRemoved => "its generated field is not an Option",
-            OptionalResponseFieldRemoved => "it decodes as None",
-            ResponseBecameRequired => "an Option field accepts a value",
+            OptionalResponseFieldRemoved => {
+                "spec import retains it (openapi/retained.yaml): the field stays and decodes as None"
+            }
+            ResponseBecameRequired => {
+                "an Option field accepts a value; spec import keeps it optional (openapi/retained.yaml)"
+            }
             ResponseBecameOptional => "its generated field is not an Option",
             TypeChanged => "values of the new type do not decode or encode as the old",
             TypeRenamed => "same JSON type; only the generated Rust type changes",
@@ -236,7 +243,9 @@ impl Rule {
             RequestEnumValueAdded => "the client never sends the new value",
             RequestEnumValueRemoved => "the client may send a value the server rejects",
             ResponseEnumValueAdded => "response enums keep unknown values",
-            ResponseEnumValueRemoved => "the client never receives it",
+            ResponseEnumValueRemoved => {
+                "the client never receives it; spec import retains the value (openapi/retained.yaml)"
+            }
             RequiredResponseBecameNullable => "null does not decode into a non-Option field",
             OptionalResponseBecameNullable => "null decodes as None",
             ResponseNoLongerNullable => "the client accepts null and values alike",

@@ -249,8 +249,8 @@ impl fmt::Display for Finding {
 }
 
 /// Applies `tolerances` to the schemas of `slice`. Returns the entries that
-/// did not apply (as warnings); in [`Mode::Import`] a missing schema is an
-/// error instead.
+/// did not apply (none in [`Mode::Reapply`]); [`settle`] decides, once the
+/// retained fields are in, which are warnings and which are errors.
 pub fn apply(
     slice: &mut Slice,
     tolerances: &Tolerances,
@@ -268,12 +268,8 @@ pub fn apply(
             tolerance: tolerance.name(),
             problem,
         };
-        match (mode, &finding.problem) {
-            (Mode::Reapply, _) => {}
-            (Mode::Import, Unapplied::NoSchema) => {
-                return Err(SpecError::Tolerance(finding.to_string()))
-            }
-            _ => findings.push(finding),
+        if mode != Mode::Reapply {
+            findings.push(finding);
         }
     }
     // Sections are emitted only when non-empty; do not leave an empty one.
@@ -285,6 +281,51 @@ pub fn apply(
         slice.components.remove(&Section::Schemas);
     }
     Ok(findings)
+}
+
+/// Judges what [`apply`] found, once the retained fields (and schemas) are in
+/// `slice`: in [`Mode::Import`] an entry naming a schema the slice lacks is
+/// an error (a typo, or a schema gone, which the diff judges anyway), unless
+/// the schema was retained with a field that refers to it (the retained copy
+/// is the vendored one, tolerance already applied); an entry whose field
+/// upstream dropped and the importer retained is no finding either (the
+/// retained copy carries the tolerance); every other finding is a warning.
+pub fn settle(
+    findings: Vec<Finding>,
+    slice: &Slice,
+    mode: Mode,
+) -> Result<Vec<Finding>, SpecError> {
+    let has_schema = |name: &str| {
+        slice
+            .components
+            .get(&Section::Schemas)
+            .is_some_and(|s| s.contains_key(name))
+    };
+    // A tolerated field upstream dropped and the importer retained: its
+    // retained copy is the vendored one, which carries the tolerance.
+    let retained_field = |name: &str| {
+        let (schema, field) = name.split_once('.').unwrap_or((name, ""));
+        slice
+            .components
+            .get(&Section::Schemas)
+            .and_then(|s| s.get(schema))
+            .and_then(|s| s.get("properties"))
+            .and_then(|p| p.get(field))
+            .is_some_and(|p| p.get(super::retain::MARKER).is_some())
+    };
+    let mut out = Vec::new();
+    for finding in findings {
+        let schema = finding.tolerance.split('.').next().unwrap_or_default();
+        match finding.problem {
+            Unapplied::NoSchema if has_schema(schema) => {}
+            Unapplied::NoField if retained_field(&finding.tolerance) => {}
+            Unapplied::NoSchema if mode == Mode::Import => {
+                return Err(SpecError::Tolerance(finding.to_string()))
+            }
+            _ => out.push(finding),
+        }
+    }
+    Ok(out)
 }
 
 /// Relaxes one property; `None` when done, else why not.

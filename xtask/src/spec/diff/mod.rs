@@ -26,6 +26,7 @@ mod usage;
 
 pub use render::{describe, render_markdown, to_json};
 pub use report::{Change, Kind, Report, Section, Side};
+pub(crate) use usage::usages;
 pub use usage::Usage;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -34,6 +35,7 @@ use serde_yaml_ng::Value;
 
 use super::extra_paths::ExtraPaths;
 use super::model::{self, Operation};
+use super::retain::Retained;
 use super::rules::{stricter, Rule};
 use super::tolerance::{self, Tolerances};
 use super::SpecError;
@@ -44,6 +46,13 @@ use super::SpecError;
 /// so that a base that is raw upstream compares like the vendored file. Both
 /// sides keep the paths of `extra` besides `/portfolio`; a listed path one
 /// side lacks shows up as its operations added or removed.
+///
+/// `retained` is the retained-field list of the old side when that is the
+/// vendored file (else [`Retained::none`]): the old side keeps those fields
+/// (as the file does), and the new side gets those that still fit, as `spec
+/// import` would give them, so a field retained long ago is no change; a
+/// field upstream newly drops shows as removed, and the rule's note says
+/// that `spec import` retains it.
 pub fn diff_inputs(
     old: &[u8],
     old_source: &str,
@@ -51,9 +60,24 @@ pub fn diff_inputs(
     new_source: &str,
     tolerances: &Tolerances,
     extra: &ExtraPaths,
+    retained: &Retained,
 ) -> Result<Report, SpecError> {
-    let (old_doc, _) = sliced(old, old_source, tolerances, extra, tolerance::Mode::Reapply)?;
-    let (new_doc, findings) = sliced(new, new_source, tolerances, extra, tolerance::Mode::Lenient)?;
+    let (old_doc, _) = sliced(
+        old,
+        old_source,
+        tolerances,
+        extra,
+        retained,
+        tolerance::Mode::Reapply,
+    )?;
+    let (new_doc, findings) = sliced(
+        new,
+        new_source,
+        tolerances,
+        extra,
+        retained,
+        tolerance::Mode::Lenient,
+    )?;
     let mut report = diff(&old_doc, &new_doc);
     report.old.source = old_source.to_owned();
     report.new.source = new_source.to_owned();
@@ -66,9 +90,17 @@ fn sliced(
     source: &str,
     tolerances: &Tolerances,
     extra: &ExtraPaths,
+    retained: &Retained,
     mode: tolerance::Mode,
 ) -> Result<(Value, Vec<tolerance::Finding>), SpecError> {
-    let imported = super::import_document_with(input, source, tolerances, extra, mode)?;
+    let imported = super::import_document_retaining(
+        input,
+        source,
+        tolerances,
+        extra,
+        mode,
+        super::Retention::Apply(retained),
+    )?;
     Ok((
         super::parse_document(imported.yaml.as_bytes())?,
         imported.warnings,

@@ -46,7 +46,7 @@ impl Usage {
 /// Where each named schema is used, in either document: a schema the old
 /// client sends is judged as a request schema even if the new document
 /// stopped sending it, and vice versa.
-pub(super) fn usages(old: &Value, new: &Value) -> BTreeMap<String, Usage> {
+pub(crate) fn usages(old: &Value, new: &Value) -> BTreeMap<String, Usage> {
     let mut out: BTreeMap<String, Usage> = BTreeMap::new();
     for doc in [old, new] {
         for (name, usage) in usage_in(doc) {

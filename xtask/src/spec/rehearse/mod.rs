@@ -140,6 +140,11 @@ pub struct Prepared {
     pub document: String,
     /// `spec import`'s output for it.
     pub imported: String,
+    /// The retained-field list `spec import` writes beside it.
+    pub retained: String,
+    /// What that import newly retains: fields, fields kept optional, enum
+    /// values.
+    pub newly_retained: Vec<String>,
     pub report: Report,
 }
 
@@ -156,8 +161,11 @@ pub enum Preparation {
 /// and diffs it against the vendored file the way `spec diff` would. An
 /// error means the importer or the diff refused the mutated document.
 pub fn prepare(mutation: &Mutation, vendored: &[u8]) -> Result<Preparation, String> {
-    let mut doc: Value =
+    let previous: Value =
         super::parse_document(vendored).map_err(|e| format!("{}: {e}", super::DEFAULT_OUT))?;
+    // Upstream never carries the fields we retain: start from what it said.
+    let mut doc = previous.clone();
+    super::retain::strip(&mut doc);
     let description = match mutation.apply(&mut doc)? {
         Applied::Changed(description) => description,
         Applied::NotApplicable(reason) => return Ok(Preparation::NotApplicable(reason)),
@@ -166,17 +174,27 @@ pub fn prepare(mutation: &Mutation, vendored: &[u8]) -> Result<Preparation, Stri
         .map_err(|e| format!("cannot write the mutated document: {e}"))?;
     let source = source_name(mutation);
     // As `spec import` and `spec diff` would: with the checked-in tolerance list (the
-    // vendored file already carries its effect, so its entries are moot here).
+    // vendored file already carries its effect, so its entries are moot here), and
+    // carrying the checked-in retained fields over from the vendored file.
     let tolerances = super::Tolerances::checked_in().map_err(|e| e.to_string())?;
     let extra = super::ExtraPaths::checked_in().map_err(|e| e.to_string())?;
-    let imported = super::import_document_with(
+    let retained = super::Retained::checked_in().map_err(|e| e.to_string())?;
+    let imported = super::import_document_retaining(
         document.as_bytes(),
         &source,
         &tolerances,
         &extra,
         super::tolerance::Mode::Import,
+        super::Retention::Carry {
+            previous: Some(&previous),
+            list: &retained,
+        },
     )
     .map_err(|e| format!("`spec import` rejects the mutated document: {e}"))?;
+    let retained_text = imported
+        .retained
+        .render()
+        .map_err(|e| format!("cannot write the retained list: {e}"))?;
     let report = diff::diff_inputs(
         vendored,
         super::DEFAULT_OUT,
@@ -184,12 +202,21 @@ pub fn prepare(mutation: &Mutation, vendored: &[u8]) -> Result<Preparation, Stri
         &source,
         &tolerances,
         &extra,
+        &retained,
     )
     .map_err(|e| format!("`spec diff` rejects the mutated document: {e}"))?;
     Ok(Preparation::Ready(Box::new(Prepared {
         description,
         document,
         imported: imported.yaml,
+        retained: retained_text,
+        newly_retained: imported
+            .carried
+            .newly
+            .into_iter()
+            .chain(imported.carried.newly_optional)
+            .chain(imported.carried.newly_values)
+            .collect(),
         report,
     })))
 }
@@ -202,7 +229,26 @@ fn source_name(mutation: &Mutation) -> String {
 
 /// The diff's verdict in one line: `non-breaking (2 changes: …)`.
 pub fn verdict(report: &Report) -> String {
-    let rules: Vec<&str> = report.changes.iter().map(|c| c.rule.name()).collect();
+    // Each rule once, in order of first appearance, with its count when
+    // more than one: a release of 100 removals reads as one line.
+    let mut counted: Vec<(&str, usize)> = Vec::new();
+    for change in &report.changes {
+        let name = change.rule.name();
+        match counted.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, n)) => *n += 1,
+            None => counted.push((name, 1)),
+        }
+    }
+    let rules: Vec<String> = counted
+        .iter()
+        .map(|(name, n)| {
+            if *n == 1 {
+                (*name).to_owned()
+            } else {
+                format!("{n} {name}")
+            }
+        })
+        .collect();
     let count = report.changes.len();
     let plural = if count == 1 { "" } else { "s" };
     if report.breaking_count() > 0 {
@@ -322,8 +368,25 @@ fn rehearse(
     let safe = diff_says_safe(&prepared.report);
     let verdict = verdict(&prepared.report);
     say!("      diff:   {verdict}");
+    let retained = &prepared.newly_retained;
+    if !retained.is_empty() {
+        const SHOWN: usize = 6;
+        let mut names = retained
+            .iter()
+            .take(SHOWN)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if retained.len() > SHOWN {
+            names.push_str(&format!(" and {} more", retained.len() - SHOWN));
+        }
+        say!(
+            "      import: retains {names} ({})",
+            super::retain::DEFAULT_PATH
+        );
+    }
 
-    let copy = match make_copy(mutation, root, files, &prepared.imported) {
+    let copy = match make_copy(mutation, root, files, &prepared) {
         Ok(copy) => copy,
         Err(e) => {
             say!("      cannot prepare the scratch copy: {e}");
@@ -344,7 +407,7 @@ fn make_copy(
     mutation: &Mutation,
     root: &Path,
     files: &[PathBuf],
-    imported: &str,
+    prepared: &Prepared,
 ) -> Result<tempfile::TempDir, String> {
     let copy = tempfile::Builder::new()
         .prefix(&format!("xtask-rehearse-{}.", mutation.name))
@@ -354,8 +417,11 @@ fn make_copy(
         .map_err(|e| format!("cannot copy the workspace: {e}"))?;
     scratch::set_package_version(copy.path(), &mutation.name, root)?;
     let slice = copy.path().join(super::DEFAULT_OUT);
-    std::fs::write(&slice, imported)
+    std::fs::write(&slice, &prepared.imported)
         .map_err(|e| format!("cannot write {}: {e}", slice.display()))?;
+    let list = copy.path().join(super::retain::DEFAULT_PATH);
+    std::fs::write(&list, &prepared.retained)
+        .map_err(|e| format!("cannot write {}: {e}", list.display()))?;
     Ok(copy)
 }
 

@@ -18,14 +18,15 @@ pub const ADDED_PATH: &str = "/portfolio/rehearsal_added";
 
 /// The schemas whose optional fields are added and removed: the ones the
 /// facade returns to users and the sandbox produces, plus the error body,
-/// plus `Market`, the main schema of the extra paths.
-pub const FIELD_SCHEMAS: [&str; 6] = [
+/// plus `Market` and `EventData`, the main schemas of the extra paths.
+pub const FIELD_SCHEMAS: [&str; 7] = [
     "Order",
     "Fill",
     "Settlement",
     "MarketPosition",
     "ErrorResponse",
     "Market",
+    "EventData",
 ];
 
 /// One synthetic upstream change.
@@ -42,6 +43,16 @@ pub enum MutationKind {
     AddOptionalField { schema: &'static str },
     /// The last property the schema does not list as required is deleted.
     RemoveOptionalField { schema: &'static str },
+    /// Every property that a response-only schema does not list as
+    /// required is deleted, in every such schema at once: whatever optional
+    /// field handwritten code names, this removes it.
+    RemoveEveryOptionalResponseField,
+    /// Every property that a response-only schema does not list as
+    /// required becomes required, in every such schema at once.
+    RequireEveryOptionalResponseField,
+    /// The last value of the `OrderStatus` enum (a response-only enum the
+    /// facade and the sandbox name variants of) is deleted.
+    RemoveEnumValueOrderStatus,
     /// A new value at the end of the `OrderStatus` enum.
     AddEnumValueOrderStatus,
     /// A new `GET /portfolio/…` operation with its own response schema.
@@ -76,6 +87,18 @@ pub fn all() -> Vec<Mutation> {
         });
     }
     list.push(Mutation {
+        name: "remove-every-optional-response-field".into(),
+        kind: MutationKind::RemoveEveryOptionalResponseField,
+    });
+    list.push(Mutation {
+        name: "require-every-optional-response-field".into(),
+        kind: MutationKind::RequireEveryOptionalResponseField,
+    });
+    list.push(Mutation {
+        name: "remove-enum-value-orderstatus".into(),
+        kind: MutationKind::RemoveEnumValueOrderStatus,
+    });
+    list.push(Mutation {
         name: "add-enum-value-orderstatus".into(),
         kind: MutationKind::AddEnumValueOrderStatus,
     });
@@ -100,6 +123,16 @@ impl Mutation {
             MutationKind::RemoveOptionalField { schema } => {
                 format!("remove the last optional field of {schema}")
             }
+            MutationKind::RemoveEveryOptionalResponseField => {
+                "remove every optional field of every response-only schema at once".to_owned()
+            }
+            MutationKind::RequireEveryOptionalResponseField => {
+                "make every optional field of every response-only schema required at once"
+                    .to_owned()
+            }
+            MutationKind::RemoveEnumValueOrderStatus => {
+                "remove the last value of the OrderStatus enum".to_owned()
+            }
             MutationKind::AddEnumValueOrderStatus => {
                 format!("add the value `{ADDED_NAME}` to the OrderStatus enum")
             }
@@ -119,6 +152,9 @@ impl Mutation {
         match &self.kind {
             MutationKind::AddOptionalField { schema } => add_optional_field(doc, schema),
             MutationKind::RemoveOptionalField { schema } => remove_optional_field(doc, schema),
+            MutationKind::RemoveEveryOptionalResponseField => remove_every_optional_field(doc),
+            MutationKind::RequireEveryOptionalResponseField => require_every_optional_field(doc),
+            MutationKind::RemoveEnumValueOrderStatus => remove_enum_value(doc, "OrderStatus"),
             MutationKind::AddEnumValueOrderStatus => add_enum_value(doc, "OrderStatus"),
             MutationKind::AddGetOperation => add_get_operation(doc),
             MutationKind::AddOptionalQueryParameter => add_query_parameter(doc, "GetFills"),
@@ -192,6 +228,143 @@ fn remove_optional_field(doc: &mut Value, schema: &str) -> Result<Applied, Strin
     Ok(Applied::Changed(format!(
         "removed optional field `{name}` from {schema}"
     )))
+}
+
+fn require_every_optional_field(doc: &mut Value) -> Result<Applied, String> {
+    let usages = crate::spec::diff::usages(doc, doc);
+    let schemas = mapping_at(doc, &["components", "schemas"])?;
+    let (mut fields, mut in_schemas) = (0, 0);
+    for (name, schema) in schemas.iter_mut() {
+        let usage = name
+            .as_str()
+            .and_then(|n| usages.get(n))
+            .copied()
+            .unwrap_or_default();
+        if usage.request || !usage.response {
+            continue;
+        }
+        let Some(map) = schema.as_mapping_mut() else {
+            continue;
+        };
+        let names: Vec<Value> = map
+            .get("properties")
+            .and_then(Value::as_mapping)
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default();
+        let required = map
+            .entry(key("required"))
+            .or_insert_with(|| Value::Sequence(Vec::new()));
+        let Some(required) = required.as_sequence_mut() else {
+            continue;
+        };
+        let before = required.len();
+        for name in names {
+            if !required.contains(&name) {
+                required.push(name);
+            }
+        }
+        if required.is_empty() {
+            map.shift_remove("required");
+        } else if required.len() > before {
+            fields += required.len() - before;
+            in_schemas += 1;
+        }
+    }
+    if fields == 0 {
+        return Ok(Applied::NotApplicable(
+            "no response-only schema has an optional field".into(),
+        ));
+    }
+    Ok(Applied::Changed(format!(
+        "made all {fields} optional fields of {in_schemas} response-only schemas required"
+    )))
+}
+
+fn remove_enum_value(doc: &mut Value, schema: &str) -> Result<Applied, String> {
+    let values = mapping_at(doc, &["components", "schemas", schema])?
+        .get_mut("enum")
+        .and_then(Value::as_sequence_mut)
+        .ok_or_else(|| format!("{schema} is not an enum"))?;
+    if values.len() < 2 {
+        return Ok(Applied::NotApplicable(format!(
+            "{schema} has fewer than two values"
+        )));
+    }
+    let removed = values.pop().unwrap_or_default();
+    Ok(Applied::Changed(format!(
+        "removed the value `{}` from the {schema} enum",
+        removed.as_str().unwrap_or_default()
+    )))
+}
+
+fn remove_every_optional_field(doc: &mut Value) -> Result<Applied, String> {
+    let usages = crate::spec::diff::usages(doc, doc);
+    let schemas = mapping_at(doc, &["components", "schemas"])?;
+    let (mut fields, mut in_schemas) = (0, 0);
+    for (name, schema) in schemas.iter_mut() {
+        let usage = name
+            .as_str()
+            .and_then(|n| usages.get(n))
+            .copied()
+            .unwrap_or_default();
+        if usage.request || !usage.response {
+            continue;
+        }
+        let removed = remove_optional_properties(schema);
+        if removed > 0 {
+            fields += removed;
+            in_schemas += 1;
+        }
+    }
+    if fields == 0 {
+        return Ok(Applied::NotApplicable(
+            "no response-only schema has an optional field".into(),
+        ));
+    }
+    Ok(Applied::Changed(format!(
+        "removed all {fields} optional fields of {in_schemas} response-only schemas"
+    )))
+}
+
+/// Deletes the properties an object schema does not require, here and in
+/// its inline nested schemas; returns how many.
+fn remove_optional_properties(node: &mut Value) -> usize {
+    let Some(map) = node.as_mapping_mut() else {
+        return 0;
+    };
+    let required: Vec<String> = map
+        .get("required")
+        .and_then(Value::as_sequence)
+        .map(|list| {
+            list.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut removed = 0;
+    if let Some(Value::Mapping(props)) = map.get_mut("properties") {
+        let before = props.len();
+        props.retain(|k, _| k.as_str().is_some_and(|k| required.iter().any(|r| r == k)));
+        removed += before - props.len();
+        for (_, prop) in props.iter_mut() {
+            removed += remove_optional_properties(prop);
+        }
+    }
+    for key in ["items", "additionalProperties"] {
+        if let Some(inner) = map.get_mut(key) {
+            removed += remove_optional_properties(inner);
+        }
+    }
+    for key in ["allOf", "oneOf", "anyOf"] {
+        if let Some(Value::Sequence(members)) = map.get_mut(key) {
+            removed += members
+                .iter_mut()
+                .map(remove_optional_properties)
+                .sum::<usize>();
+        }
+    }
+    removed
 }
 
 fn add_enum_value(doc: &mut Value, schema: &str) -> Result<Applied, String> {
