@@ -592,3 +592,31 @@ fn a_dropped_enum_value_and_newly_required_fields_are_kept() {
         );
     }
 }
+
+#[test]
+fn an_added_required_response_field_is_imported_optional() {
+    for schema in mutations::REQUIRED_FIELD_SCHEMAS {
+        let name = format!("add-required-field-{}", schema.to_ascii_lowercase());
+        let p = prepared(&name);
+        let (kind, rule, subject, at) = only_change(&name, &p);
+        assert_eq!(
+            (kind, subject.as_str(), at.as_str()),
+            (Kind::FieldAdded, schema, ADDED_NAME)
+        );
+        assert_eq!(rule, Rule::RequiredResponseFieldAdded, "{name}");
+        assert_eq!(p.newly_retained, [format!("{schema}.{ADDED_NAME}")]);
+        let doc = imported(&p);
+        let s = &doc["components"]["schemas"][schema];
+        let field = &s["properties"][ADDED_NAME];
+        assert_eq!(field["type"].as_str(), Some("string"));
+        assert!(
+            field[xtask::spec::retain::KEPT_OPTIONAL].as_str().is_some(),
+            "{name}: {field:?}"
+        );
+        assert!(
+            !xtask::spec::model::required_names(s).contains(&ADDED_NAME.to_owned()),
+            "{name}: the added field must be imported optional"
+        );
+        assert!(p.retained.contains(ADDED_NAME), "{}", p.retained);
+    }
+}

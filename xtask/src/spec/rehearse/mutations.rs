@@ -29,6 +29,11 @@ pub const FIELD_SCHEMAS: [&str; 7] = [
     "EventData",
 ];
 
+/// The response-only schemas a mutation adds a required field to: the two
+/// the sandbox builds most (through the generated builders, so a field they
+/// do not set would fail at run time, not at build time).
+pub const REQUIRED_FIELD_SCHEMAS: [&str; 2] = ["Order", "Fill"];
+
 /// One synthetic upstream change.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mutation {
@@ -41,6 +46,9 @@ pub struct Mutation {
 pub enum MutationKind {
     /// A new optional `string` property in a component schema.
     AddOptionalField { schema: &'static str },
+    /// A new `string` property, listed as required, in a response-only
+    /// component schema (`spec import` keeps it optional).
+    AddRequiredField { schema: &'static str },
     /// The last property the schema does not list as required is deleted.
     RemoveOptionalField { schema: &'static str },
     /// Every property that a response-only schema does not list as
@@ -78,6 +86,12 @@ pub fn all() -> Vec<Mutation> {
         list.push(Mutation {
             name: format!("add-optional-field-{}", schema.to_ascii_lowercase()),
             kind: MutationKind::AddOptionalField { schema },
+        });
+    }
+    for schema in REQUIRED_FIELD_SCHEMAS {
+        list.push(Mutation {
+            name: format!("add-required-field-{}", schema.to_ascii_lowercase()),
+            kind: MutationKind::AddRequiredField { schema },
         });
     }
     for schema in FIELD_SCHEMAS {
@@ -120,6 +134,9 @@ impl Mutation {
             MutationKind::AddOptionalField { schema } => {
                 format!("add an optional string field `{ADDED_NAME}` to {schema}")
             }
+            MutationKind::AddRequiredField { schema } => {
+                format!("add a required string field `{ADDED_NAME}` to {schema}")
+            }
             MutationKind::RemoveOptionalField { schema } => {
                 format!("remove the last optional field of {schema}")
             }
@@ -151,6 +168,7 @@ impl Mutation {
     pub fn apply(&self, doc: &mut Value) -> Result<Applied, String> {
         match &self.kind {
             MutationKind::AddOptionalField { schema } => add_optional_field(doc, schema),
+            MutationKind::AddRequiredField { schema } => add_required_field(doc, schema),
             MutationKind::RemoveOptionalField { schema } => remove_optional_field(doc, schema),
             MutationKind::RemoveEveryOptionalResponseField => remove_every_optional_field(doc),
             MutationKind::RequireEveryOptionalResponseField => require_every_optional_field(doc),
@@ -193,6 +211,20 @@ fn add_optional_field(doc: &mut Value, schema: &str) -> Result<Applied, String> 
     props.insert(key(ADDED_NAME), Value::Mapping(field));
     Ok(Applied::Changed(format!(
         "added optional field `{ADDED_NAME}` (string) to {schema}"
+    )))
+}
+
+fn add_required_field(doc: &mut Value, schema: &str) -> Result<Applied, String> {
+    add_optional_field(doc, schema)?;
+    let schema_map = mapping_at(doc, &["components", "schemas", schema])?;
+    schema_map
+        .entry(key("required"))
+        .or_insert_with(|| Value::Sequence(Vec::new()))
+        .as_sequence_mut()
+        .ok_or_else(|| format!("{schema}'s `required` is not a list"))?
+        .push(key(ADDED_NAME));
+    Ok(Applied::Changed(format!(
+        "added required field `{ADDED_NAME}` (string) to {schema}"
     )))
 }
 
