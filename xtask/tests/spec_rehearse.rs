@@ -620,3 +620,18 @@ fn an_added_required_response_field_is_imported_optional() {
         assert!(p.retained.contains(ADDED_NAME), "{}", p.retained);
     }
 }
+
+#[test]
+fn every_response_nullable_goes_and_nothing_else_changes() {
+    let p = prepared("remove-every-response-nullable");
+    assert!(!p.report.changes.is_empty());
+    assert!(
+        p.report
+            .changes
+            .iter()
+            .all(|c| c.rule == Rule::ResponseNoLongerNullable),
+        "{:?}",
+        p.report.changes
+    );
+    assert!(p.newly_retained.is_empty(), "{:?}", p.newly_retained);
+}

@@ -58,6 +58,10 @@ pub enum MutationKind {
     /// Every property that a response-only schema does not list as
     /// required becomes required, in every such schema at once.
     RequireEveryOptionalResponseField,
+    /// Every `nullable: true` in every response-only schema is deleted, at
+    /// every level (inline `allOf` members included): whatever `Option`
+    /// handwritten code relies on, this removes its nullability.
+    RemoveEveryResponseNullable,
     /// The last value of the `OrderStatus` enum (a response-only enum the
     /// facade and the sandbox name variants of) is deleted.
     RemoveEnumValueOrderStatus,
@@ -109,6 +113,10 @@ pub fn all() -> Vec<Mutation> {
         kind: MutationKind::RequireEveryOptionalResponseField,
     });
     list.push(Mutation {
+        name: "remove-every-response-nullable".into(),
+        kind: MutationKind::RemoveEveryResponseNullable,
+    });
+    list.push(Mutation {
         name: "remove-enum-value-orderstatus".into(),
         kind: MutationKind::RemoveEnumValueOrderStatus,
     });
@@ -147,6 +155,10 @@ impl Mutation {
                 "make every optional field of every response-only schema required at once"
                     .to_owned()
             }
+            MutationKind::RemoveEveryResponseNullable => {
+                "make every nullable field of every response-only schema non-nullable at once"
+                    .to_owned()
+            }
             MutationKind::RemoveEnumValueOrderStatus => {
                 "remove the last value of the OrderStatus enum".to_owned()
             }
@@ -172,6 +184,7 @@ impl Mutation {
             MutationKind::RemoveOptionalField { schema } => remove_optional_field(doc, schema),
             MutationKind::RemoveEveryOptionalResponseField => remove_every_optional_field(doc),
             MutationKind::RequireEveryOptionalResponseField => require_every_optional_field(doc),
+            MutationKind::RemoveEveryResponseNullable => remove_every_response_nullable(doc),
             MutationKind::RemoveEnumValueOrderStatus => remove_enum_value(doc, "OrderStatus"),
             MutationKind::AddEnumValueOrderStatus => add_enum_value(doc, "OrderStatus"),
             MutationKind::AddGetOperation => add_get_operation(doc),
@@ -310,6 +323,58 @@ fn require_every_optional_field(doc: &mut Value) -> Result<Applied, String> {
     Ok(Applied::Changed(format!(
         "made all {fields} optional fields of {in_schemas} response-only schemas required"
     )))
+}
+
+fn remove_every_response_nullable(doc: &mut Value) -> Result<Applied, String> {
+    let usages = crate::spec::diff::usages(doc, doc);
+    let schemas = mapping_at(doc, &["components", "schemas"])?;
+    let (mut fields, mut in_schemas) = (0, 0);
+    for (name, schema) in schemas.iter_mut() {
+        let usage = name
+            .as_str()
+            .and_then(|n| usages.get(n))
+            .copied()
+            .unwrap_or_default();
+        if usage.request || !usage.response {
+            continue;
+        }
+        let removed = remove_nullable(schema);
+        if removed > 0 {
+            fields += removed;
+            in_schemas += 1;
+        }
+    }
+    if fields == 0 {
+        return Ok(Applied::NotApplicable(
+            "no response-only schema has a nullable field".into(),
+        ));
+    }
+    Ok(Applied::Changed(format!(
+        "removed `nullable: true` {fields} times in {in_schemas} response-only schemas"
+    )))
+}
+
+/// Deletes every `nullable: true` in a schema and its inline nested
+/// schemas; returns how many.
+fn remove_nullable(node: &mut Value) -> usize {
+    match node {
+        Value::Mapping(map) => {
+            let mut removed = 0;
+            if map.get("nullable") == Some(&Value::Bool(true)) {
+                map.shift_remove("nullable");
+                removed += 1;
+            }
+            for (key, child) in map.iter_mut() {
+                // `enum` and `default` are literal data, not schemas.
+                if !matches!(key.as_str(), Some("enum" | "default")) {
+                    removed += remove_nullable(child);
+                }
+            }
+            removed
+        }
+        Value::Sequence(items) => items.iter_mut().map(remove_nullable).sum(),
+        _ => 0,
+    }
 }
 
 fn remove_enum_value(doc: &mut Value, schema: &str) -> Result<Applied, String> {
