@@ -34,6 +34,9 @@ pub const FIELD_SCHEMAS: [&str; 7] = [
 /// do not set would fail at run time, not at build time).
 pub const REQUIRED_FIELD_SCHEMAS: [&str; 2] = ["Order", "Fill"];
 
+/// The name `rename-schema-orderstatus` gives `OrderStatus`.
+pub const RENAMED_SCHEMA: &str = "RehearsalAddedOrderStatus";
+
 /// One synthetic upstream change.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mutation {
@@ -67,6 +70,26 @@ pub enum MutationKind {
     RemoveEnumValueOrderStatus,
     /// A new value at the end of the `OrderStatus` enum.
     AddEnumValueOrderStatus,
+    /// The `OrderStatus` schema is renamed (same shape, every `$ref`
+    /// follows): `type_renamed`.
+    RenameSchemaOrderStatus,
+    /// `OrderStatus` loses its `enum` and becomes a free string:
+    /// `enum_dropped`.
+    DropEnumOrderStatus,
+    /// The free string `Order.client_order_id` becomes an enum of one value:
+    /// `response_enum_introduced`.
+    IntroduceEnumOrderClientOrderId,
+    /// `Order.ticker` gains `maxLength` and `pattern`: `constraint_changed`.
+    ConstrainOrderTicker,
+    /// Every required field of `CreateOrderV2Request` becomes optional:
+    /// `request_became_optional`.
+    RelaxCreateOrderRequest,
+    /// Every field of `CreateOrderV2Request` becomes nullable:
+    /// `request_became_nullable`.
+    NullableCreateOrderRequest,
+    /// The bodiless 204 of `CancelAllOrders` gains a JSON body:
+    /// `success_body_added`.
+    AddSuccessBodyCancelAllOrders,
     /// A new `GET /portfolio/…` operation with its own response schema.
     AddGetOperation,
     /// A new optional query parameter on `GET /portfolio/fills`.
@@ -124,6 +147,35 @@ pub fn all() -> Vec<Mutation> {
         name: "add-enum-value-orderstatus".into(),
         kind: MutationKind::AddEnumValueOrderStatus,
     });
+    for (name, kind) in [
+        (
+            "rename-schema-orderstatus",
+            MutationKind::RenameSchemaOrderStatus,
+        ),
+        ("drop-enum-orderstatus", MutationKind::DropEnumOrderStatus),
+        (
+            "introduce-enum-order-client-order-id",
+            MutationKind::IntroduceEnumOrderClientOrderId,
+        ),
+        ("constrain-order-ticker", MutationKind::ConstrainOrderTicker),
+        (
+            "relax-create-order-request",
+            MutationKind::RelaxCreateOrderRequest,
+        ),
+        (
+            "nullable-create-order-request",
+            MutationKind::NullableCreateOrderRequest,
+        ),
+        (
+            "add-success-body-cancelallorders",
+            MutationKind::AddSuccessBodyCancelAllOrders,
+        ),
+    ] {
+        list.push(Mutation {
+            name: name.into(),
+            kind,
+        });
+    }
     list.push(Mutation {
         name: "add-get-operation".into(),
         kind: MutationKind::AddGetOperation,
@@ -165,6 +217,27 @@ impl Mutation {
             MutationKind::AddEnumValueOrderStatus => {
                 format!("add the value `{ADDED_NAME}` to the OrderStatus enum")
             }
+            MutationKind::RenameSchemaOrderStatus => {
+                format!("rename the schema OrderStatus to {RENAMED_SCHEMA} (same shape)")
+            }
+            MutationKind::DropEnumOrderStatus => {
+                "make OrderStatus a free string (drop its enum)".to_owned()
+            }
+            MutationKind::IntroduceEnumOrderClientOrderId => {
+                "restrict the free string Order.client_order_id to an enum".to_owned()
+            }
+            MutationKind::ConstrainOrderTicker => {
+                "give Order.ticker a maxLength and a pattern".to_owned()
+            }
+            MutationKind::RelaxCreateOrderRequest => {
+                "make every required field of CreateOrderV2Request optional".to_owned()
+            }
+            MutationKind::NullableCreateOrderRequest => {
+                "make every field of CreateOrderV2Request nullable".to_owned()
+            }
+            MutationKind::AddSuccessBodyCancelAllOrders => {
+                "give CancelAllOrders' bodiless success response a JSON body".to_owned()
+            }
             MutationKind::AddGetOperation => {
                 format!("add an operation GET {ADDED_PATH} with its own response schema")
             }
@@ -187,6 +260,15 @@ impl Mutation {
             MutationKind::RemoveEveryResponseNullable => remove_every_response_nullable(doc),
             MutationKind::RemoveEnumValueOrderStatus => remove_enum_value(doc, "OrderStatus"),
             MutationKind::AddEnumValueOrderStatus => add_enum_value(doc, "OrderStatus"),
+            MutationKind::RenameSchemaOrderStatus => rename_schema(doc, "OrderStatus"),
+            MutationKind::DropEnumOrderStatus => drop_enum(doc, "OrderStatus"),
+            MutationKind::IntroduceEnumOrderClientOrderId => {
+                introduce_enum(doc, "Order", "client_order_id")
+            }
+            MutationKind::ConstrainOrderTicker => constrain(doc, "Order", "ticker"),
+            MutationKind::RelaxCreateOrderRequest => relax(doc, "CreateOrderV2Request"),
+            MutationKind::NullableCreateOrderRequest => make_nullable(doc, "CreateOrderV2Request"),
+            MutationKind::AddSuccessBodyCancelAllOrders => add_success_body(doc, "CancelAllOrders"),
             MutationKind::AddGetOperation => add_get_operation(doc),
             MutationKind::AddOptionalQueryParameter => add_query_parameter(doc, "GetFills"),
         }
@@ -584,5 +666,149 @@ fn add_query_parameter(doc: &mut Value, operation_id: &str) -> Result<Applied, S
     Ok(Applied::Changed(format!(
         "added optional query parameter `{ADDED_NAME}` (string) to {operation_id} ({} {path})",
         method.to_ascii_uppercase()
+    )))
+}
+
+/// Renames a component schema and every `$ref` to it.
+fn rename_schema(doc: &mut Value, schema: &str) -> Result<Applied, String> {
+    let schemas = mapping_at(doc, &["components", "schemas"])?;
+    let body = schemas
+        .shift_remove(schema)
+        .ok_or_else(|| format!("the document has no schema {schema}"))?;
+    if schemas.contains_key(RENAMED_SCHEMA) {
+        return Err(format!(
+            "the document already has a schema {RENAMED_SCHEMA}"
+        ));
+    }
+    schemas.insert(key(RENAMED_SCHEMA), body);
+    let (from, to) = (
+        format!("#/components/schemas/{schema}"),
+        format!("#/components/schemas/{RENAMED_SCHEMA}"),
+    );
+    let count = replace_refs(doc, &from, &to);
+    Ok(Applied::Changed(format!(
+        "renamed schema {schema} to {RENAMED_SCHEMA} ({count} references)"
+    )))
+}
+
+fn replace_refs(node: &mut Value, from: &str, to: &str) -> usize {
+    match node {
+        Value::Mapping(map) => map
+            .iter_mut()
+            .map(|(k, v)| {
+                if k.as_str() == Some("$ref") && v.as_str() == Some(from) {
+                    *v = key(to);
+                    1
+                } else {
+                    replace_refs(v, from, to)
+                }
+            })
+            .sum(),
+        Value::Sequence(items) => items.iter_mut().map(|v| replace_refs(v, from, to)).sum(),
+        _ => 0,
+    }
+}
+
+fn drop_enum(doc: &mut Value, schema: &str) -> Result<Applied, String> {
+    let map = mapping_at(doc, &["components", "schemas", schema])?;
+    map.shift_remove("enum")
+        .ok_or_else(|| format!("{schema} is not an enum"))?;
+    Ok(Applied::Changed(format!(
+        "dropped the enum of {schema}: any string now"
+    )))
+}
+
+fn property<'a>(doc: &'a mut Value, schema: &str, field: &str) -> Result<&'a mut Mapping, String> {
+    mapping_at(doc, &["components", "schemas", schema, "properties", field])
+}
+
+fn introduce_enum(doc: &mut Value, schema: &str, field: &str) -> Result<Applied, String> {
+    let prop = property(doc, schema, field)?;
+    if prop.contains_key("enum") {
+        return Err(format!("{schema}.{field} is already an enum"));
+    }
+    prop.insert(key("enum"), Value::Sequence(vec![key(ADDED_NAME)]));
+    Ok(Applied::Changed(format!(
+        "restricted {schema}.{field} to the enum [{ADDED_NAME}]"
+    )))
+}
+
+fn constrain(doc: &mut Value, schema: &str, field: &str) -> Result<Applied, String> {
+    let prop = property(doc, schema, field)?;
+    prop.insert(key("maxLength"), Value::Number(256.into()));
+    prop.insert(key("pattern"), key("^[A-Z0-9._-]+$"));
+    Ok(Applied::Changed(format!(
+        "gave {schema}.{field} maxLength 256 and a pattern"
+    )))
+}
+
+fn relax(doc: &mut Value, schema: &str) -> Result<Applied, String> {
+    let map = mapping_at(doc, &["components", "schemas", schema])?;
+    let gone = map
+        .shift_remove("required")
+        .and_then(|r| r.as_sequence().map(Vec::len))
+        .unwrap_or(0);
+    if gone == 0 {
+        return Ok(Applied::NotApplicable(format!("{schema} requires nothing")));
+    }
+    Ok(Applied::Changed(format!(
+        "made the {gone} required fields of {schema} optional"
+    )))
+}
+
+fn make_nullable(doc: &mut Value, schema: &str) -> Result<Applied, String> {
+    let props = properties(doc, schema)?;
+    let mut count = 0;
+    for (_, prop) in props.iter_mut() {
+        let Some(map) = prop.as_mapping_mut() else {
+            continue;
+        };
+        if map.get("nullable") == Some(&Value::Bool(true)) {
+            continue;
+        }
+        // OpenAPI 3.0 ignores a `$ref`'s siblings: wrap it, as upstream does.
+        if let Some(reference) = map.shift_remove("$ref") {
+            let mut member = Mapping::new();
+            member.insert(key("$ref"), reference);
+            map.insert(key("allOf"), Value::Sequence(vec![Value::Mapping(member)]));
+        }
+        map.insert(key("nullable"), Value::Bool(true));
+        count += 1;
+    }
+    Ok(Applied::Changed(format!(
+        "made {count} fields of {schema} nullable"
+    )))
+}
+
+fn add_success_body(doc: &mut Value, operation_id: &str) -> Result<Applied, String> {
+    let (path, method) = find_operation(doc, operation_id)?;
+    let responses = mapping_at(doc, &["paths", &path, &method, "responses"])?;
+    let (status, response) = responses
+        .iter_mut()
+        .find(|(s, _)| s.as_str().is_some_and(|s| s.starts_with('2')))
+        .ok_or_else(|| format!("{operation_id} has no success response"))?;
+    let status = status.as_str().unwrap_or_default().to_owned();
+    let response = response
+        .as_mapping_mut()
+        .ok_or_else(|| format!("{operation_id}'s {status} response is not inline"))?;
+    if response.contains_key("content") {
+        return Ok(Applied::NotApplicable(format!(
+            "{operation_id}'s {status} response already has a body"
+        )));
+    }
+    let mut field = Mapping::new();
+    field.insert(key("type"), key("string"));
+    let mut props = Mapping::new();
+    props.insert(key(ADDED_NAME), Value::Mapping(field));
+    let mut schema = Mapping::new();
+    schema.insert(key("type"), key("object"));
+    schema.insert(key("properties"), Value::Mapping(props));
+    let mut media = Mapping::new();
+    media.insert(key("schema"), Value::Mapping(schema));
+    let mut content = Mapping::new();
+    content.insert(key("application/json"), Value::Mapping(media));
+    response.insert(key("content"), Value::Mapping(content));
+    Ok(Applied::Changed(format!(
+        "gave {operation_id}'s {status} response a JSON object body"
     )))
 }
