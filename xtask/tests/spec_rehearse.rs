@@ -47,6 +47,17 @@ fn every_mutation_imports_and_is_non_breaking() {
     let mut applied = 0;
     for mutation in mutations::all() {
         match rehearse::prepare(&mutation, &bytes) {
+            Ok(Preparation::Ready(p)) if mutation.expects_breaking() => {
+                // Chosen because handwritten code cannot survive it: the
+                // diff must say so.
+                applied += 1;
+                assert!(
+                    rehearse::verdict(&p.report).starts_with("BREAKING ("),
+                    "{}: {}",
+                    mutation.name,
+                    rehearse::verdict(&p.report)
+                );
+            }
             Ok(Preparation::Ready(p)) => {
                 applied += 1;
                 assert!(

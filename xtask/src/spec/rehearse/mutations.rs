@@ -188,6 +188,22 @@ pub fn all() -> Vec<Mutation> {
 }
 
 impl Mutation {
+    /// Whether the change is one handwritten code cannot survive: the diff
+    /// must call it breaking, and the rehearsal passes when the build (or,
+    /// with `--test`, the tests) fails. Every other mutation must be called
+    /// non-breaking and build (and test) untouched.
+    pub fn expects_breaking(&self) -> bool {
+        matches!(
+            self.kind,
+            MutationKind::RenameSchemaOrderStatus
+                | MutationKind::DropEnumOrderStatus
+                | MutationKind::IntroduceEnumOrderClientOrderId
+                | MutationKind::ConstrainOrderTicker
+                | MutationKind::RelaxCreateOrderRequest
+                | MutationKind::NullableCreateOrderRequest
+        )
+    }
+
     /// One line for `--list`.
     pub fn summary(&self) -> String {
         match &self.kind {
