@@ -5,6 +5,11 @@
 //! They are small on purpose, one kind of change each, so that when the crate
 //! stops building the failing mutation names the kind of change the
 //! handwritten code is not ready for.
+//!
+//! A few ([`Mutation::expects_breaking`]) are the opposite: changes the wire
+//! survives but the generated Rust types handwritten code names do not. They
+//! keep the diff honest the other way: it must call them breaking, and the
+//! build (or the tests) must fail.
 
 use serde_yaml_ng::{Mapping, Value};
 
@@ -79,7 +84,8 @@ pub enum MutationKind {
     /// The free string `Order.client_order_id` becomes an enum of one value:
     /// `response_enum_introduced`.
     IntroduceEnumOrderClientOrderId,
-    /// `Order.ticker` gains `maxLength` and `pattern`: `constraint_changed`.
+    /// `Order.ticker` gains `maxLength` and `pattern`:
+    /// `string_constraint_changed`.
     ConstrainOrderTicker,
     /// Every required field of `CreateOrderV2Request` becomes optional:
     /// `request_became_optional`.
