@@ -207,6 +207,7 @@ impl Mutation {
                 | MutationKind::ConstrainOrderTicker
                 | MutationKind::RelaxCreateOrderRequest
                 | MutationKind::NullableCreateOrderRequest
+                | MutationKind::AddSuccessBodyCancelAllOrders
         )
     }
 
