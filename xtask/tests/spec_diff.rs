@@ -415,7 +415,8 @@ fn same_json_type_under_another_name_is_not_breaking() {
         Kind::TypeChanged,
         Rule::TypeRenamed,
     );
-    assert!(!change.breaking());
+    // Same wire, but the field's Rust type changes under handwritten code.
+    assert!(change.breaking());
 }
 
 #[test]
@@ -673,7 +674,8 @@ fn a_schema_renamed_with_the_same_shape_is_a_rename() {
         ("GetFillsResponse", "fills", Rule::TypeRenamed),
         "{renamed:#?}"
     );
-    assert_eq!(report.breaking_count(), 0, "{:#?}", report.changes);
+    // Same wire, but `types::Fill` is gone from under handwritten code.
+    assert!(renamed.breaking(), "{renamed:#?}");
 
     // With a different shape it is a type change, and breaking.
     let mut other = new.clone();

@@ -47,6 +47,17 @@ fn every_mutation_imports_and_is_non_breaking() {
     let mut applied = 0;
     for mutation in mutations::all() {
         match rehearse::prepare(&mutation, &bytes) {
+            Ok(Preparation::Ready(p)) if mutation.expects_breaking() => {
+                // Chosen because handwritten code cannot survive it: the
+                // diff must say so.
+                applied += 1;
+                assert!(
+                    rehearse::verdict(&p.report).starts_with("BREAKING ("),
+                    "{}: {}",
+                    mutation.name,
+                    rehearse::verdict(&p.report)
+                );
+            }
             Ok(Preparation::Ready(p)) => {
                 applied += 1;
                 assert!(
@@ -591,4 +602,47 @@ fn a_dropped_enum_value_and_newly_required_fields_are_kept() {
             "{name}"
         );
     }
+}
+
+#[test]
+fn an_added_required_response_field_is_imported_optional() {
+    for schema in mutations::REQUIRED_FIELD_SCHEMAS {
+        let name = format!("add-required-field-{}", schema.to_ascii_lowercase());
+        let p = prepared(&name);
+        let (kind, rule, subject, at) = only_change(&name, &p);
+        assert_eq!(
+            (kind, subject.as_str(), at.as_str()),
+            (Kind::FieldAdded, schema, ADDED_NAME)
+        );
+        assert_eq!(rule, Rule::RequiredResponseFieldAdded, "{name}");
+        assert_eq!(p.newly_retained, [format!("{schema}.{ADDED_NAME}")]);
+        let doc = imported(&p);
+        let s = &doc["components"]["schemas"][schema];
+        let field = &s["properties"][ADDED_NAME];
+        assert_eq!(field["type"].as_str(), Some("string"));
+        assert!(
+            field[xtask::spec::retain::KEPT_OPTIONAL].as_str().is_some(),
+            "{name}: {field:?}"
+        );
+        assert!(
+            !xtask::spec::model::required_names(s).contains(&ADDED_NAME.to_owned()),
+            "{name}: the added field must be imported optional"
+        );
+        assert!(p.retained.contains(ADDED_NAME), "{}", p.retained);
+    }
+}
+
+#[test]
+fn every_response_nullable_goes_and_nothing_else_changes() {
+    let p = prepared("remove-every-response-nullable");
+    assert!(!p.report.changes.is_empty());
+    assert!(
+        p.report
+            .changes
+            .iter()
+            .all(|c| c.rule == Rule::ResponseNoLongerNullable),
+        "{:?}",
+        p.report.changes
+    );
+    assert!(p.newly_retained.is_empty(), "{:?}", p.newly_retained);
 }

@@ -240,10 +240,14 @@ fn a_retained_field_goes_when_asked_or_when_upstream_brings_it_back() {
     );
     assert_eq!(fs::read(&out).unwrap(), slice);
 
-    // Back upstream: released, and the slice is v1's again apart from its
-    // provenance.
+    // Back upstream: released. `Order.description`, required in v1 and
+    // gone from v2, comes back as a required field added to a response
+    // schema, so it arrives optional; released on request, the slice is
+    // v1's again apart from its provenance.
     let back = import(&v1, &out, &[]);
     assert_eq!(back.carried.released.len(), 1, "{:?}", back.carried);
+    assert_eq!(back.carried.newly_optional, ["Order.description"]);
+    import(&v1, &out, &["Order.description"]);
     assert!(Retained::beside(&out).unwrap().is_empty());
     assert_eq!(mask_sha(&fs::read_to_string(&out).unwrap()), {
         let fresh = dir.path().join("fresh");
@@ -355,5 +359,47 @@ fn a_dropped_response_enum_value_and_a_newly_required_field_are_kept() {
         3
     );
     assert!(Retained::beside(&out).unwrap().is_empty());
+    check(dir.path(), &out).unwrap_or_else(|p| panic!("{p:?}"));
+}
+
+/// SYNTHETIC with a new field `Order.venue` that upstream requires.
+fn grown_version() -> String {
+    let mut doc = parse(SYNTHETIC);
+    doc["info"]["version"] = "9.11.0".into();
+    let order = &mut doc["components"]["schemas"]["Order"];
+    order["properties"]
+        .as_mapping_mut()
+        .unwrap()
+        .insert("venue".into(), parse("{type: string}"));
+    order["required"]
+        .as_sequence_mut()
+        .unwrap()
+        .push("venue".into());
+    to_yaml(&doc)
+}
+
+#[test]
+fn a_required_field_added_to_a_response_schema_is_imported_optional() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("portfolio.yaml");
+    import(&write(dir.path(), "v1.yaml", SYNTHETIC), &out, &[]);
+    let grown = write(dir.path(), "grown.yaml", &grown_version());
+    let imported = import(&grown, &out, &[]);
+    assert_eq!(imported.carried.newly_optional, ["Order.venue"]);
+    let order = read(&out)["components"]["schemas"]["Order"].clone();
+    assert!(!xtask::spec::model::required_names(&order).contains(&"venue".to_owned()));
+    assert_eq!(
+        order["properties"]["venue"][retain::KEPT_OPTIONAL].as_str(),
+        Some("9.11.0")
+    );
+    check(dir.path(), &out).unwrap_or_else(|p| panic!("{p:?}"));
+
+    // Again: the same bytes; released on request, it is required.
+    let slice = fs::read(&out).unwrap();
+    assert!(import(&grown, &out, &[]).carried.newly_optional.is_empty());
+    assert_eq!(fs::read(&out).unwrap(), slice);
+    import(&grown, &out, &["Order.venue"]);
+    let order = read(&out)["components"]["schemas"]["Order"].clone();
+    assert!(xtask::spec::model::required_names(&order).contains(&"venue".to_owned()));
     check(dir.path(), &out).unwrap_or_else(|p| panic!("{p:?}"));
 }

@@ -70,11 +70,12 @@ pub enum Rule {
     JsonMediaTypeRemoved,
     MediaTypeChanged,
     ConstraintChanged,
+    StringConstraintChanged,
 }
 
 impl Rule {
     /// Every rule, in the order of the README table.
-    pub const ALL: [Rule; 45] = [
+    pub const ALL: [Rule; 46] = [
         Rule::OperationRemoved,
         Rule::OperationAdded,
         Rule::OperationIdChanged,
@@ -120,6 +121,7 @@ impl Rule {
         Rule::JsonMediaTypeRemoved,
         Rule::MediaTypeChanged,
         Rule::ConstraintChanged,
+        Rule::StringConstraintChanged,
     ];
 
     pub fn breaking(self) -> bool {
@@ -140,6 +142,13 @@ impl Rule {
                 | RequiredResponseFieldRemoved
                 | ResponseBecameOptional
                 | TypeChanged
+                | TypeRenamed
+                | EnumDropped
+                | ResponseEnumIntroduced
+                | RequestBecameOptional
+                | RequestBecameNullable
+                | SuccessBodyAdded
+                | StringConstraintChanged
                 | RequestEnumIntroduced
                 | RequestEnumValueRemoved
                 | RequiredResponseBecameNullable
@@ -197,6 +206,7 @@ impl Rule {
             JsonMediaTypeRemoved => "json_media_type_removed",
             MediaTypeChanged => "media_type_changed",
             ConstraintChanged => "constraint_changed",
+            StringConstraintChanged => "string_constraint_changed",
         }
     }
 
@@ -212,7 +222,9 @@ impl Rule {
             DeprecatedChanged => "a hint only",
             SuccessStatusChanged => "the generated client treats any other status as an error",
             SuccessBodyRemoved => "the client expects a body it will not get",
-            SuccessBodyAdded => "the client ignores a body it does not expect",
+            SuccessBodyAdded => {
+                "the old client ignores it, but the regenerated one decodes a body the sandbox (imitating the old answer) does not send, so the tests fail"
+            }
             ErrorResponseChanged => "the facade decodes errors from status and raw body",
             RequiredParameterAdded => "the client does not send it",
             OptionalParameterAdded => "the client may omit it",
@@ -221,7 +233,9 @@ impl Rule {
             OptionalRequestBodyAdded => "the client may omit it",
             RequestBodyRemoved => "the client still sends one",
             RequestBecameRequired => "the client may omit it",
-            RequestBecameOptional => "the client keeps sending it",
+            RequestBecameOptional => {
+                "the client could keep sending it, but the generated field becomes an Option under handwritten code that reads it"
+            }
             RequiredRequestFieldAdded => "the client does not send it",
             OptionalRequestFieldAdded => "the client may omit it",
             RequestFieldRemoved => "the client may still send it",
@@ -236,10 +250,16 @@ impl Rule {
             }
             ResponseBecameOptional => "its generated field is not an Option",
             TypeChanged => "values of the new type do not decode or encode as the old",
-            TypeRenamed => "same JSON type; only the generated Rust type changes",
+            TypeRenamed => {
+                "same JSON, but the generated Rust type is renamed or replaced, and handwritten code names it"
+            }
             RequestEnumIntroduced => "the client may send a value outside the new enum",
-            ResponseEnumIntroduced => "the values are still strings the client accepts",
-            EnumDropped => "any value of the old enum is still allowed",
+            ResponseEnumIntroduced => {
+                "the values are still strings on the wire, but the generated field becomes an enum under handwritten code"
+            }
+            EnumDropped => {
+                "any old value is still allowed, but the generated enum and the variants handwritten code names are gone (rehearsed: drop-enum-orderstatus)"
+            }
             RequestEnumValueAdded => "the client never sends the new value",
             RequestEnumValueRemoved => "the client may send a value the server rejects",
             ResponseEnumValueAdded => "response enums keep unknown values",
@@ -249,7 +269,9 @@ impl Rule {
             RequiredResponseBecameNullable => "null does not decode into a non-Option field",
             OptionalResponseBecameNullable => "null decodes as None",
             ResponseNoLongerNullable => "the client accepts null and values alike",
-            RequestBecameNullable => "the client never sends null it did not before",
+            RequestBecameNullable => {
+                "the client never sends null it did not before, but a required field's generated type becomes an Option under handwritten code that reads it"
+            }
             RequiredRequestNoLongerNullable => "the client may send null",
             OptionalRequestNoLongerNullable => "the client omits a None field",
             SchemaAdded => "judged where it is used",
@@ -257,6 +279,9 @@ impl Rule {
             JsonMediaTypeRemoved => "the client sends and decodes only application/json",
             MediaTypeChanged => "application/json, which the client uses, is unchanged",
             ConstraintChanged => "the server checks constraints; the Rust type is the same",
+            StringConstraintChanged => {
+                "the generator turns a string with a length or pattern constraint into a validating newtype, so the Rust type changes under handwritten code"
+            }
         }
     }
 }

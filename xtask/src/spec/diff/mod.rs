@@ -621,8 +621,9 @@ impl<'a> Differ<'a> {
     }
 
     /// `minimum`, `pattern` and the like, on the node or in a constraint-only
-    /// `allOf` member: reported for review, never breaking (the server
-    /// enforces them; the generated type is the same).
+    /// `allOf` member: reported for review, and not breaking (the server
+    /// enforces them), except `minLength`, `maxLength` and `pattern`, which
+    /// the generator turns into a validating newtype in place of `String`.
     fn constraints(&mut self, site: &Site, at: &str, old: &Value, new: &Value, usage: Usage) {
         let (was, now) = (model::constraints(old), model::constraints(new));
         let keys: BTreeSet<&String> = was.keys().chain(now.keys()).collect();
@@ -631,10 +632,18 @@ impl<'a> Differ<'a> {
             if before != after {
                 self.record(
                     site,
-                    found(Kind::ConstraintChanged, Rule::ConstraintChanged, usage)
-                        .at(at.to_owned())
-                        .before(before.cloned())
-                        .after(after.cloned()),
+                    found(
+                        Kind::ConstraintChanged,
+                        if matches!(key.as_str(), "minLength" | "maxLength" | "pattern") {
+                            Rule::StringConstraintChanged
+                        } else {
+                            Rule::ConstraintChanged
+                        },
+                        usage,
+                    )
+                    .at(at.to_owned())
+                    .before(before.cloned())
+                    .after(after.cloned()),
                 );
             }
         }

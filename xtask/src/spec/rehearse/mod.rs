@@ -291,7 +291,12 @@ pub fn run(options: &Options) -> ExitCode {
     };
     if options.list {
         for m in mutations::all() {
-            say!("{:<37} {}", m.name, m.summary());
+            let breaks = if m.expects_breaking() {
+                " (breaking: passes when the build or tests fail)"
+            } else {
+                ""
+            };
+            say!("{:<37} {}{breaks}", m.name, m.summary());
         }
         return ExitCode::SUCCESS;
     }
@@ -394,7 +399,16 @@ fn rehearse(
         }
     };
     let dir = copy.path().to_owned();
-    let outcome = build_and_test(&dir, target_dir, options, safe, &verdict);
+    let outcome = build_and_test(
+        &dir,
+        target_dir,
+        options,
+        Expect {
+            safe,
+            breaks: mutation.expects_breaking(),
+        },
+        &verdict,
+    );
     if options.keep {
         let kept = copy.keep();
         say!("      kept:   {}", kept.display());
@@ -425,13 +439,23 @@ fn make_copy(
     Ok(copy)
 }
 
+/// What the diff says of a mutation, and whether the mutation was chosen
+/// because it breaks handwritten code (then the rehearsal passes when the
+/// diff calls it breaking and the build or the tests fail).
+#[derive(Clone, Copy)]
+struct Expect {
+    safe: bool,
+    breaks: bool,
+}
+
 fn build_and_test(
     dir: &Path,
     target_dir: &Path,
     options: &Options,
-    safe: bool,
+    expect: Expect,
     verdict: &str,
 ) -> Outcome {
+    let Expect { safe, breaks } = expect;
     let build_args = strings(&["build", "--features", "sandbox"]);
     say!(
         "      build:  `cargo {}` in {} …",
@@ -463,6 +487,10 @@ fn build_and_test(
             }
         }
         let first = lines.first().cloned().unwrap_or_default();
+        if breaks && !safe {
+            say!("      build:  fails, as the diff's verdict says");
+            return Outcome::Pass;
+        }
         return Outcome::Fail(if safe {
             format!("MISMATCH: diff {verdict}, but `cargo build` fails: {first}")
         } else {
@@ -490,12 +518,26 @@ fn build_and_test(
                 say!("      | {line}");
             }
             let first = lines.first().cloned().unwrap_or_default();
+            if breaks && !safe {
+                say!("      test:   fails, as the diff's verdict says");
+                return Outcome::Pass;
+            }
             return Outcome::Fail(format!("diff {verdict}; `cargo test` fails: {first}"));
         }
         say!("      test:   ok ({took})");
     }
 
-    if safe {
+    if breaks && !safe && !options.test {
+        Outcome::Skip(
+            "the diff says breaking and the crate builds; only --test can show the tests fail"
+                .to_owned(),
+        )
+    } else if breaks {
+        Outcome::Fail(format!(
+            "chosen as a change that breaks handwritten code, but the crate builds{} untouched (diff {verdict})",
+            if options.test { " and its tests pass" } else { "" }
+        ))
+    } else if safe {
         Outcome::Pass
     } else {
         Outcome::Fail(format!(

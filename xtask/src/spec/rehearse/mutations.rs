@@ -5,6 +5,11 @@
 //! They are small on purpose, one kind of change each, so that when the crate
 //! stops building the failing mutation names the kind of change the
 //! handwritten code is not ready for.
+//!
+//! A few ([`Mutation::expects_breaking`]) are the opposite: changes the wire
+//! survives but the generated Rust types handwritten code names do not. They
+//! keep the diff honest the other way: it must call them breaking, and the
+//! build (or the tests) must fail.
 
 use serde_yaml_ng::{Mapping, Value};
 
@@ -29,6 +34,14 @@ pub const FIELD_SCHEMAS: [&str; 7] = [
     "EventData",
 ];
 
+/// The response-only schemas a mutation adds a required field to: the two
+/// the sandbox builds most (through the generated builders, so a field they
+/// do not set would fail at run time, not at build time).
+pub const REQUIRED_FIELD_SCHEMAS: [&str; 2] = ["Order", "Fill"];
+
+/// The name `rename-schema-orderstatus` gives `OrderStatus`.
+pub const RENAMED_SCHEMA: &str = "RehearsalAddedOrderStatus";
+
 /// One synthetic upstream change.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mutation {
@@ -41,6 +54,9 @@ pub struct Mutation {
 pub enum MutationKind {
     /// A new optional `string` property in a component schema.
     AddOptionalField { schema: &'static str },
+    /// A new `string` property, listed as required, in a response-only
+    /// component schema (`spec import` keeps it optional).
+    AddRequiredField { schema: &'static str },
     /// The last property the schema does not list as required is deleted.
     RemoveOptionalField { schema: &'static str },
     /// Every property that a response-only schema does not list as
@@ -50,11 +66,36 @@ pub enum MutationKind {
     /// Every property that a response-only schema does not list as
     /// required becomes required, in every such schema at once.
     RequireEveryOptionalResponseField,
+    /// Every `nullable: true` in every response-only schema is deleted, at
+    /// every level (inline `allOf` members included): whatever `Option`
+    /// handwritten code relies on, this removes its nullability.
+    RemoveEveryResponseNullable,
     /// The last value of the `OrderStatus` enum (a response-only enum the
     /// facade and the sandbox name variants of) is deleted.
     RemoveEnumValueOrderStatus,
     /// A new value at the end of the `OrderStatus` enum.
     AddEnumValueOrderStatus,
+    /// The `OrderStatus` schema is renamed (same shape, every `$ref`
+    /// follows): `type_renamed`.
+    RenameSchemaOrderStatus,
+    /// `OrderStatus` loses its `enum` and becomes a free string:
+    /// `enum_dropped`.
+    DropEnumOrderStatus,
+    /// The free string `Order.client_order_id` becomes an enum of one value:
+    /// `response_enum_introduced`.
+    IntroduceEnumOrderClientOrderId,
+    /// `Order.ticker` gains `maxLength` and `pattern`:
+    /// `string_constraint_changed`.
+    ConstrainOrderTicker,
+    /// Every required field of `CreateOrderV2Request` becomes optional:
+    /// `request_became_optional`.
+    RelaxCreateOrderRequest,
+    /// Every field of `CreateOrderV2Request` becomes nullable:
+    /// `request_became_nullable`.
+    NullableCreateOrderRequest,
+    /// The bodiless 204 of `CancelAllOrders` gains a JSON body:
+    /// `success_body_added`.
+    AddSuccessBodyCancelAllOrders,
     /// A new `GET /portfolio/…` operation with its own response schema.
     AddGetOperation,
     /// A new optional query parameter on `GET /portfolio/fills`.
@@ -80,6 +121,12 @@ pub fn all() -> Vec<Mutation> {
             kind: MutationKind::AddOptionalField { schema },
         });
     }
+    for schema in REQUIRED_FIELD_SCHEMAS {
+        list.push(Mutation {
+            name: format!("add-required-field-{}", schema.to_ascii_lowercase()),
+            kind: MutationKind::AddRequiredField { schema },
+        });
+    }
     for schema in FIELD_SCHEMAS {
         list.push(Mutation {
             name: format!("remove-optional-field-{}", schema.to_ascii_lowercase()),
@@ -95,6 +142,10 @@ pub fn all() -> Vec<Mutation> {
         kind: MutationKind::RequireEveryOptionalResponseField,
     });
     list.push(Mutation {
+        name: "remove-every-response-nullable".into(),
+        kind: MutationKind::RemoveEveryResponseNullable,
+    });
+    list.push(Mutation {
         name: "remove-enum-value-orderstatus".into(),
         kind: MutationKind::RemoveEnumValueOrderStatus,
     });
@@ -102,6 +153,35 @@ pub fn all() -> Vec<Mutation> {
         name: "add-enum-value-orderstatus".into(),
         kind: MutationKind::AddEnumValueOrderStatus,
     });
+    for (name, kind) in [
+        (
+            "rename-schema-orderstatus",
+            MutationKind::RenameSchemaOrderStatus,
+        ),
+        ("drop-enum-orderstatus", MutationKind::DropEnumOrderStatus),
+        (
+            "introduce-enum-order-client-order-id",
+            MutationKind::IntroduceEnumOrderClientOrderId,
+        ),
+        ("constrain-order-ticker", MutationKind::ConstrainOrderTicker),
+        (
+            "relax-create-order-request",
+            MutationKind::RelaxCreateOrderRequest,
+        ),
+        (
+            "nullable-create-order-request",
+            MutationKind::NullableCreateOrderRequest,
+        ),
+        (
+            "add-success-body-cancelallorders",
+            MutationKind::AddSuccessBodyCancelAllOrders,
+        ),
+    ] {
+        list.push(Mutation {
+            name: name.into(),
+            kind,
+        });
+    }
     list.push(Mutation {
         name: "add-get-operation".into(),
         kind: MutationKind::AddGetOperation,
@@ -114,11 +194,31 @@ pub fn all() -> Vec<Mutation> {
 }
 
 impl Mutation {
+    /// Whether the change is one handwritten code cannot survive: the diff
+    /// must call it breaking, and the rehearsal passes when the build (or,
+    /// with `--test`, the tests) fails. Every other mutation must be called
+    /// non-breaking and build (and test) untouched.
+    pub fn expects_breaking(&self) -> bool {
+        matches!(
+            self.kind,
+            MutationKind::RenameSchemaOrderStatus
+                | MutationKind::DropEnumOrderStatus
+                | MutationKind::IntroduceEnumOrderClientOrderId
+                | MutationKind::ConstrainOrderTicker
+                | MutationKind::RelaxCreateOrderRequest
+                | MutationKind::NullableCreateOrderRequest
+                | MutationKind::AddSuccessBodyCancelAllOrders
+        )
+    }
+
     /// One line for `--list`.
     pub fn summary(&self) -> String {
         match &self.kind {
             MutationKind::AddOptionalField { schema } => {
                 format!("add an optional string field `{ADDED_NAME}` to {schema}")
+            }
+            MutationKind::AddRequiredField { schema } => {
+                format!("add a required string field `{ADDED_NAME}` to {schema}")
             }
             MutationKind::RemoveOptionalField { schema } => {
                 format!("remove the last optional field of {schema}")
@@ -130,11 +230,36 @@ impl Mutation {
                 "make every optional field of every response-only schema required at once"
                     .to_owned()
             }
+            MutationKind::RemoveEveryResponseNullable => {
+                "make every nullable field of every response-only schema non-nullable at once"
+                    .to_owned()
+            }
             MutationKind::RemoveEnumValueOrderStatus => {
                 "remove the last value of the OrderStatus enum".to_owned()
             }
             MutationKind::AddEnumValueOrderStatus => {
                 format!("add the value `{ADDED_NAME}` to the OrderStatus enum")
+            }
+            MutationKind::RenameSchemaOrderStatus => {
+                format!("rename the schema OrderStatus to {RENAMED_SCHEMA} (same shape)")
+            }
+            MutationKind::DropEnumOrderStatus => {
+                "make OrderStatus a free string (drop its enum)".to_owned()
+            }
+            MutationKind::IntroduceEnumOrderClientOrderId => {
+                "restrict the free string Order.client_order_id to an enum".to_owned()
+            }
+            MutationKind::ConstrainOrderTicker => {
+                "give Order.ticker a maxLength and a pattern".to_owned()
+            }
+            MutationKind::RelaxCreateOrderRequest => {
+                "make every required field of CreateOrderV2Request optional".to_owned()
+            }
+            MutationKind::NullableCreateOrderRequest => {
+                "make every field of CreateOrderV2Request nullable".to_owned()
+            }
+            MutationKind::AddSuccessBodyCancelAllOrders => {
+                "give CancelAllOrders' bodiless success response a JSON body".to_owned()
             }
             MutationKind::AddGetOperation => {
                 format!("add an operation GET {ADDED_PATH} with its own response schema")
@@ -151,11 +276,22 @@ impl Mutation {
     pub fn apply(&self, doc: &mut Value) -> Result<Applied, String> {
         match &self.kind {
             MutationKind::AddOptionalField { schema } => add_optional_field(doc, schema),
+            MutationKind::AddRequiredField { schema } => add_required_field(doc, schema),
             MutationKind::RemoveOptionalField { schema } => remove_optional_field(doc, schema),
             MutationKind::RemoveEveryOptionalResponseField => remove_every_optional_field(doc),
             MutationKind::RequireEveryOptionalResponseField => require_every_optional_field(doc),
+            MutationKind::RemoveEveryResponseNullable => remove_every_response_nullable(doc),
             MutationKind::RemoveEnumValueOrderStatus => remove_enum_value(doc, "OrderStatus"),
             MutationKind::AddEnumValueOrderStatus => add_enum_value(doc, "OrderStatus"),
+            MutationKind::RenameSchemaOrderStatus => rename_schema(doc, "OrderStatus"),
+            MutationKind::DropEnumOrderStatus => drop_enum(doc, "OrderStatus"),
+            MutationKind::IntroduceEnumOrderClientOrderId => {
+                introduce_enum(doc, "Order", "client_order_id")
+            }
+            MutationKind::ConstrainOrderTicker => constrain(doc, "Order", "ticker"),
+            MutationKind::RelaxCreateOrderRequest => relax(doc, "CreateOrderV2Request"),
+            MutationKind::NullableCreateOrderRequest => make_nullable(doc, "CreateOrderV2Request"),
+            MutationKind::AddSuccessBodyCancelAllOrders => add_success_body(doc, "CancelAllOrders"),
             MutationKind::AddGetOperation => add_get_operation(doc),
             MutationKind::AddOptionalQueryParameter => add_query_parameter(doc, "GetFills"),
         }
@@ -193,6 +329,20 @@ fn add_optional_field(doc: &mut Value, schema: &str) -> Result<Applied, String> 
     props.insert(key(ADDED_NAME), Value::Mapping(field));
     Ok(Applied::Changed(format!(
         "added optional field `{ADDED_NAME}` (string) to {schema}"
+    )))
+}
+
+fn add_required_field(doc: &mut Value, schema: &str) -> Result<Applied, String> {
+    add_optional_field(doc, schema)?;
+    let schema_map = mapping_at(doc, &["components", "schemas", schema])?;
+    schema_map
+        .entry(key("required"))
+        .or_insert_with(|| Value::Sequence(Vec::new()))
+        .as_sequence_mut()
+        .ok_or_else(|| format!("{schema}'s `required` is not a list"))?
+        .push(key(ADDED_NAME));
+    Ok(Applied::Changed(format!(
+        "added required field `{ADDED_NAME}` (string) to {schema}"
     )))
 }
 
@@ -278,6 +428,58 @@ fn require_every_optional_field(doc: &mut Value) -> Result<Applied, String> {
     Ok(Applied::Changed(format!(
         "made all {fields} optional fields of {in_schemas} response-only schemas required"
     )))
+}
+
+fn remove_every_response_nullable(doc: &mut Value) -> Result<Applied, String> {
+    let usages = crate::spec::diff::usages(doc, doc);
+    let schemas = mapping_at(doc, &["components", "schemas"])?;
+    let (mut fields, mut in_schemas) = (0, 0);
+    for (name, schema) in schemas.iter_mut() {
+        let usage = name
+            .as_str()
+            .and_then(|n| usages.get(n))
+            .copied()
+            .unwrap_or_default();
+        if usage.request || !usage.response {
+            continue;
+        }
+        let removed = remove_nullable(schema);
+        if removed > 0 {
+            fields += removed;
+            in_schemas += 1;
+        }
+    }
+    if fields == 0 {
+        return Ok(Applied::NotApplicable(
+            "no response-only schema has a nullable field".into(),
+        ));
+    }
+    Ok(Applied::Changed(format!(
+        "removed `nullable: true` {fields} times in {in_schemas} response-only schemas"
+    )))
+}
+
+/// Deletes every `nullable: true` in a schema and its inline nested
+/// schemas; returns how many.
+fn remove_nullable(node: &mut Value) -> usize {
+    match node {
+        Value::Mapping(map) => {
+            let mut removed = 0;
+            if map.get("nullable") == Some(&Value::Bool(true)) {
+                map.shift_remove("nullable");
+                removed += 1;
+            }
+            for (key, child) in map.iter_mut() {
+                // `enum` and `default` are literal data, not schemas.
+                if !matches!(key.as_str(), Some("enum" | "default")) {
+                    removed += remove_nullable(child);
+                }
+            }
+            removed
+        }
+        Value::Sequence(items) => items.iter_mut().map(remove_nullable).sum(),
+        _ => 0,
+    }
 }
 
 fn remove_enum_value(doc: &mut Value, schema: &str) -> Result<Applied, String> {
@@ -487,5 +689,149 @@ fn add_query_parameter(doc: &mut Value, operation_id: &str) -> Result<Applied, S
     Ok(Applied::Changed(format!(
         "added optional query parameter `{ADDED_NAME}` (string) to {operation_id} ({} {path})",
         method.to_ascii_uppercase()
+    )))
+}
+
+/// Renames a component schema and every `$ref` to it.
+fn rename_schema(doc: &mut Value, schema: &str) -> Result<Applied, String> {
+    let schemas = mapping_at(doc, &["components", "schemas"])?;
+    let body = schemas
+        .shift_remove(schema)
+        .ok_or_else(|| format!("the document has no schema {schema}"))?;
+    if schemas.contains_key(RENAMED_SCHEMA) {
+        return Err(format!(
+            "the document already has a schema {RENAMED_SCHEMA}"
+        ));
+    }
+    schemas.insert(key(RENAMED_SCHEMA), body);
+    let (from, to) = (
+        format!("#/components/schemas/{schema}"),
+        format!("#/components/schemas/{RENAMED_SCHEMA}"),
+    );
+    let count = replace_refs(doc, &from, &to);
+    Ok(Applied::Changed(format!(
+        "renamed schema {schema} to {RENAMED_SCHEMA} ({count} references)"
+    )))
+}
+
+fn replace_refs(node: &mut Value, from: &str, to: &str) -> usize {
+    match node {
+        Value::Mapping(map) => map
+            .iter_mut()
+            .map(|(k, v)| {
+                if k.as_str() == Some("$ref") && v.as_str() == Some(from) {
+                    *v = key(to);
+                    1
+                } else {
+                    replace_refs(v, from, to)
+                }
+            })
+            .sum(),
+        Value::Sequence(items) => items.iter_mut().map(|v| replace_refs(v, from, to)).sum(),
+        _ => 0,
+    }
+}
+
+fn drop_enum(doc: &mut Value, schema: &str) -> Result<Applied, String> {
+    let map = mapping_at(doc, &["components", "schemas", schema])?;
+    map.shift_remove("enum")
+        .ok_or_else(|| format!("{schema} is not an enum"))?;
+    Ok(Applied::Changed(format!(
+        "dropped the enum of {schema}: any string now"
+    )))
+}
+
+fn property<'a>(doc: &'a mut Value, schema: &str, field: &str) -> Result<&'a mut Mapping, String> {
+    mapping_at(doc, &["components", "schemas", schema, "properties", field])
+}
+
+fn introduce_enum(doc: &mut Value, schema: &str, field: &str) -> Result<Applied, String> {
+    let prop = property(doc, schema, field)?;
+    if prop.contains_key("enum") {
+        return Err(format!("{schema}.{field} is already an enum"));
+    }
+    prop.insert(key("enum"), Value::Sequence(vec![key(ADDED_NAME)]));
+    Ok(Applied::Changed(format!(
+        "restricted {schema}.{field} to the enum [{ADDED_NAME}]"
+    )))
+}
+
+fn constrain(doc: &mut Value, schema: &str, field: &str) -> Result<Applied, String> {
+    let prop = property(doc, schema, field)?;
+    prop.insert(key("maxLength"), Value::Number(256.into()));
+    prop.insert(key("pattern"), key("^[A-Z0-9._-]+$"));
+    Ok(Applied::Changed(format!(
+        "gave {schema}.{field} maxLength 256 and a pattern"
+    )))
+}
+
+fn relax(doc: &mut Value, schema: &str) -> Result<Applied, String> {
+    let map = mapping_at(doc, &["components", "schemas", schema])?;
+    let gone = map
+        .shift_remove("required")
+        .and_then(|r| r.as_sequence().map(Vec::len))
+        .unwrap_or(0);
+    if gone == 0 {
+        return Ok(Applied::NotApplicable(format!("{schema} requires nothing")));
+    }
+    Ok(Applied::Changed(format!(
+        "made the {gone} required fields of {schema} optional"
+    )))
+}
+
+fn make_nullable(doc: &mut Value, schema: &str) -> Result<Applied, String> {
+    let props = properties(doc, schema)?;
+    let mut count = 0;
+    for (_, prop) in props.iter_mut() {
+        let Some(map) = prop.as_mapping_mut() else {
+            continue;
+        };
+        if map.get("nullable") == Some(&Value::Bool(true)) {
+            continue;
+        }
+        // OpenAPI 3.0 ignores a `$ref`'s siblings: wrap it, as upstream does.
+        if let Some(reference) = map.shift_remove("$ref") {
+            let mut member = Mapping::new();
+            member.insert(key("$ref"), reference);
+            map.insert(key("allOf"), Value::Sequence(vec![Value::Mapping(member)]));
+        }
+        map.insert(key("nullable"), Value::Bool(true));
+        count += 1;
+    }
+    Ok(Applied::Changed(format!(
+        "made {count} fields of {schema} nullable"
+    )))
+}
+
+fn add_success_body(doc: &mut Value, operation_id: &str) -> Result<Applied, String> {
+    let (path, method) = find_operation(doc, operation_id)?;
+    let responses = mapping_at(doc, &["paths", &path, &method, "responses"])?;
+    let (status, response) = responses
+        .iter_mut()
+        .find(|(s, _)| s.as_str().is_some_and(|s| s.starts_with('2')))
+        .ok_or_else(|| format!("{operation_id} has no success response"))?;
+    let status = status.as_str().unwrap_or_default().to_owned();
+    let response = response
+        .as_mapping_mut()
+        .ok_or_else(|| format!("{operation_id}'s {status} response is not inline"))?;
+    if response.contains_key("content") {
+        return Ok(Applied::NotApplicable(format!(
+            "{operation_id}'s {status} response already has a body"
+        )));
+    }
+    let mut field = Mapping::new();
+    field.insert(key("type"), key("string"));
+    let mut props = Mapping::new();
+    props.insert(key(ADDED_NAME), Value::Mapping(field));
+    let mut schema = Mapping::new();
+    schema.insert(key("type"), key("object"));
+    schema.insert(key("properties"), Value::Mapping(props));
+    let mut media = Mapping::new();
+    media.insert(key("schema"), Value::Mapping(schema));
+    let mut content = Mapping::new();
+    content.insert(key("application/json"), Value::Mapping(media));
+    response.insert(key("content"), Value::Mapping(content));
+    Ok(Applied::Changed(format!(
+        "gave {operation_id}'s {status} response a JSON object body"
     )))
 }

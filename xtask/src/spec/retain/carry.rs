@@ -205,7 +205,7 @@ pub fn carry(
 struct Found {
     /// Optional properties `old` has and `new` lacks: `(at, name, property)`.
     dropped: Vec<(String, String, Value)>,
-    /// Properties `old` has optional and `new` requires: `(at, name)`.
+    /// Properties `old` has optional (or lacks) and `new` requires: `(at, name)`.
     now_required: Vec<(String, String)>,
     /// Enum values `old` lists and `new` does not: `(at, value)`.
     dropped_values: Vec<(String, Value)>,
@@ -256,6 +256,21 @@ fn compare(old: &Value, new: &Value, at: &str, out: &mut Found) {
                     }
                     out.dropped.push((at.to_owned(), name.to_owned(), property));
                 }
+            }
+        }
+    }
+    // A field upstream adds as required would be a non-`Option` field, which
+    // every struct the sandbox builds (through the generated builders) would
+    // then lack at run time: it arrives optional, as an added optional field
+    // would, and stays so until someone releases it.
+    if let Some(new_props) = new_props {
+        let old_props = old.get("properties").and_then(Value::as_mapping);
+        for key in new_props.keys() {
+            let Some(name) = key.as_str() else { continue };
+            if !old_props.is_some_and(|p| p.contains_key(name))
+                && new_required.iter().any(|r| r == name)
+            {
+                out.now_required.push((at.to_owned(), name.to_owned()));
             }
         }
     }

@@ -20,7 +20,10 @@
 //!
 //! Two tightenings of response-only schemas break handwritten code the same
 //! way and are kept the same way: a field upstream now requires stays
-//! optional ([`KEPT_OPTIONAL`]), so its generated field stays an `Option`;
+//! optional ([`KEPT_OPTIONAL`]), so its generated field stays an `Option`
+//! (a required field upstream *adds* arrives optional the same way, since
+//! the sandbox's generated builders would otherwise fail at run time on
+//! every struct that does not set it);
 //! and an enum value upstream drops stays ([`RETAINED_VALUES`]), so its
 //! generated variant stays.
 //!
