@@ -502,11 +502,26 @@ fn the_converter_catches_violations() {
             &json!({ "queue_position_fp": "1.00", "extra": 1 })
         )
         .is_empty());
-    // nullable next to a $ref allows null.
-    let item = json!({ "order_id": "x", "reduced_by": "0.00", "error": null, "ts_ms": null });
-    assert!(schemas
-        .check("BatchCancelOrdersV2Response", &json!({ "orders": [item] }))
-        .is_empty());
+    // `nullable` next to a `$ref` (`error`) and on a plain type (`ts_ms`) allows null,
+    // and its absence refuses it: what the vendored spec says, not a constant, so the
+    // check still holds after Kalshi drops a `nullable`.
+    let component = |name: &str| &schemas.spec["components"]["schemas"][name];
+    let mut item_schema =
+        &component("BatchCancelOrdersV2Response")["properties"]["orders"]["items"];
+    if let Some(name) = item_schema["$ref"].as_str() {
+        item_schema = component(name.trim_start_matches("#/components/schemas/"));
+    }
+    for field in ["error", "ts_ms"] {
+        let nullable = item_schema["properties"][field]["nullable"] == json!(true);
+        let mut item = json!({ "order_id": "x", "reduced_by": "0.00" });
+        item[field] = Value::Null;
+        let violations = schemas.check("BatchCancelOrdersV2Response", &json!({ "orders": [item] }));
+        assert_eq!(
+            violations.is_empty(),
+            nullable,
+            "{field}: null against nullable={nullable}: {violations:?}"
+        );
+    }
     // date-time formats are checked.
     let mut position = json!({
         "ticker": "T", "exchange_index": 0, "total_traded_dollars": "0", "position_fp": "0",
