@@ -380,7 +380,13 @@ fn remove_optional_field(doc: &mut Value, schema: &str) -> Result<Applied, Strin
     )))
 }
 
-fn require_every_optional_field(doc: &mut Value) -> Result<Applied, String> {
+/// Applies `change` to every schema used in responses only (the schemas whose
+/// changes the importer may absorb); returns how many fields it changed in all,
+/// and in how many schemas.
+fn in_each_response_only_schema(
+    doc: &mut Value,
+    mut change: impl FnMut(&mut Value) -> usize,
+) -> Result<(usize, usize), String> {
     let usages = crate::spec::diff::usages(doc, doc);
     let schemas = mapping_at(doc, &["components", "schemas"])?;
     let (mut fields, mut in_schemas) = (0, 0);
@@ -393,33 +399,47 @@ fn require_every_optional_field(doc: &mut Value) -> Result<Applied, String> {
         if usage.request || !usage.response {
             continue;
         }
-        let Some(map) = schema.as_mapping_mut() else {
-            continue;
-        };
-        let names: Vec<Value> = map
-            .get("properties")
-            .and_then(Value::as_mapping)
-            .map(|p| p.keys().cloned().collect())
-            .unwrap_or_default();
-        let required = map
-            .entry(key("required"))
-            .or_insert_with(|| Value::Sequence(Vec::new()));
-        let Some(required) = required.as_sequence_mut() else {
-            continue;
-        };
-        let before = required.len();
-        for name in names {
-            if !required.contains(&name) {
-                required.push(name);
-            }
-        }
-        if required.is_empty() {
-            map.shift_remove("required");
-        } else if required.len() > before {
-            fields += required.len() - before;
+        let changed = change(schema);
+        if changed > 0 {
+            fields += changed;
             in_schemas += 1;
         }
     }
+    Ok((fields, in_schemas))
+}
+
+/// Adds every property of an object schema to its `required`; returns how many
+/// were not there.
+fn require_all_properties(schema: &mut Value) -> usize {
+    let Some(map) = schema.as_mapping_mut() else {
+        return 0;
+    };
+    let names: Vec<Value> = map
+        .get("properties")
+        .and_then(Value::as_mapping)
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    let required = map
+        .entry(key("required"))
+        .or_insert_with(|| Value::Sequence(Vec::new()));
+    let Some(required) = required.as_sequence_mut() else {
+        return 0;
+    };
+    let before = required.len();
+    for name in names {
+        if !required.contains(&name) {
+            required.push(name);
+        }
+    }
+    if required.is_empty() {
+        map.shift_remove("required");
+        return 0;
+    }
+    required.len() - before
+}
+
+fn require_every_optional_field(doc: &mut Value) -> Result<Applied, String> {
+    let (fields, in_schemas) = in_each_response_only_schema(doc, require_all_properties)?;
     if fields == 0 {
         return Ok(Applied::NotApplicable(
             "no response-only schema has an optional field".into(),
@@ -431,24 +451,7 @@ fn require_every_optional_field(doc: &mut Value) -> Result<Applied, String> {
 }
 
 fn remove_every_response_nullable(doc: &mut Value) -> Result<Applied, String> {
-    let usages = crate::spec::diff::usages(doc, doc);
-    let schemas = mapping_at(doc, &["components", "schemas"])?;
-    let (mut fields, mut in_schemas) = (0, 0);
-    for (name, schema) in schemas.iter_mut() {
-        let usage = name
-            .as_str()
-            .and_then(|n| usages.get(n))
-            .copied()
-            .unwrap_or_default();
-        if usage.request || !usage.response {
-            continue;
-        }
-        let removed = remove_nullable(schema);
-        if removed > 0 {
-            fields += removed;
-            in_schemas += 1;
-        }
-    }
+    let (fields, in_schemas) = in_each_response_only_schema(doc, remove_nullable)?;
     if fields == 0 {
         return Ok(Applied::NotApplicable(
             "no response-only schema has a nullable field".into(),
@@ -500,24 +503,7 @@ fn remove_enum_value(doc: &mut Value, schema: &str) -> Result<Applied, String> {
 }
 
 fn remove_every_optional_field(doc: &mut Value) -> Result<Applied, String> {
-    let usages = crate::spec::diff::usages(doc, doc);
-    let schemas = mapping_at(doc, &["components", "schemas"])?;
-    let (mut fields, mut in_schemas) = (0, 0);
-    for (name, schema) in schemas.iter_mut() {
-        let usage = name
-            .as_str()
-            .and_then(|n| usages.get(n))
-            .copied()
-            .unwrap_or_default();
-        if usage.request || !usage.response {
-            continue;
-        }
-        let removed = remove_optional_properties(schema);
-        if removed > 0 {
-            fields += removed;
-            in_schemas += 1;
-        }
-    }
+    let (fields, in_schemas) = in_each_response_only_schema(doc, remove_optional_properties)?;
     if fields == 0 {
         return Ok(Applied::NotApplicable(
             "no response-only schema has an optional field".into(),
