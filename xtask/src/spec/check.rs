@@ -168,18 +168,11 @@ fn tolerance_list(doc: &Value, tolerances: &Tolerances) -> Result<String, String
             )
         })
     } else {
-        let show = |s: &str| {
-            if s.is_empty() {
-                "none".to_owned()
-            } else {
-                s.to_owned()
-            }
-        };
         Err(format!(
             "tolerances: the file was imported with tolerance list {}, but {} is {}; re-run `cargo xtask spec import`",
-            show(&recorded),
+            or_none(&recorded),
             tolerance::DEFAULT_PATH,
-            show(&expected)
+            or_none(&expected)
         ))
     }
 }
@@ -195,18 +188,11 @@ fn extra_path_list(doc: &Value, extra: &ExtraPaths) -> Result<String, String> {
         .filter(|_| !extra.is_empty())
         .unwrap_or_default();
     if recorded != expected {
-        let show = |s: &str| {
-            if s.is_empty() {
-                "none".to_owned()
-            } else {
-                s.to_owned()
-            }
-        };
         return Err(format!(
             "extra paths: the file was imported with extra-path list {}, but {} is {}; re-run `cargo xtask spec import`",
-            show(&recorded),
+            or_none(&recorded),
             extra_paths::DEFAULT_PATH,
-            show(&expected)
+            or_none(&expected)
         ));
     }
     let paths = doc.get("paths").and_then(Value::as_mapping);
@@ -257,22 +243,24 @@ fn retained_list(doc: &Value, retained: &Retained) -> Result<String, String> {
             )
         });
     }
-    let show = |s: &str| {
-        if s.is_empty() {
-            "none".to_owned()
-        } else {
-            s.to_owned()
-        }
-    };
     Err(format!(
         "retained fields: the file was imported with retained list {}, but {} is {} (hand-edited?); re-run `cargo xtask spec import`",
-        show(&recorded),
+        or_none(&recorded),
         retain::DEFAULT_PATH,
-        show(&expected)
+        or_none(&expected)
     ))
 }
 
 /// A string field of `info.x-upstream`, empty when absent.
+/// A recorded list for a message: `none` when it is empty.
+fn or_none(list: &str) -> &str {
+    if list.is_empty() {
+        "none"
+    } else {
+        list
+    }
+}
+
 fn upstream_field(doc: &Value, key: &str) -> String {
     doc.get("info")
         .and_then(|info| info.get(canonical::UPSTREAM_KEY))
