@@ -11,10 +11,16 @@ use std::path::PathBuf;
 
 const SPEC: &str = "openapi/portfolio.yaml";
 
+/// Set (to anything) by `cargo xtask spec usage`, which compiles the handwritten code
+/// against generated items marked deprecated to learn which of them it uses. Never set
+/// it for a build you run.
+const USAGE_SCAN_ENV: &str = "KALSHI_USAGE_SCAN";
+
 fn main() {
     println!("cargo:rerun-if-changed={SPEC}");
     println!("cargo:rerun-if-changed=codegen/mod.rs");
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-env-changed={USAGE_SCAN_ENV}");
 
     let spec = match std::fs::read_to_string(SPEC) {
         Ok(text) => text,
@@ -32,7 +38,12 @@ fn main() {
         })
         .unwrap_or_else(|| fail(&format!("{SPEC}: no info.version")));
     println!("cargo:rustc-env=KALSHI_SPEC_VERSION={version}");
-    let source = match codegen::generate(&spec) {
+    let marking = if std::env::var_os(USAGE_SCAN_ENV).is_some() {
+        codegen::Marking::UsageScan
+    } else {
+        codegen::Marking::None
+    };
+    let source = match codegen::generate(&spec, marking) {
         Ok(source) => source,
         Err(e) => fail(&format!("{SPEC}: {e}")),
     };

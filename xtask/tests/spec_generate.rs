@@ -97,7 +97,7 @@ fn generate_dir_reports_one_line_per_yaml_file() {
 /// them; optional query parameters added only when set.
 #[test]
 fn generated_requests_carry_no_needless_per_request_work() {
-    let source = xtask::codegen::generate(MINIMAL).unwrap();
+    let source = xtask::codegen::generate(MINIMAL, xtask::codegen::Marking::None).unwrap();
     assert!(!source.contains("api-version"), "{source}");
     assert!(!source.contains("header_map"), "{source}");
     assert!(!source.contains("from_response"), "{source}");
@@ -117,4 +117,58 @@ fn generated_requests_carry_no_needless_per_request_work() {
         compact.contains(r#".query(&progenitor_client::QueryParam::new("ticker",&ticker))"#),
         "{source}"
     );
+}
+
+/// `cargo xtask spec usage` learns which generated items handwritten code uses from
+/// rustc's deprecation warnings: every struct, field, enum, variant and inherent method
+/// must carry the mark, and the crate as shipped none.
+#[test]
+fn the_usage_scan_marks_every_generated_item_and_the_shipped_code_none() {
+    use xtask::codegen::{generate, Marking, USAGE_MARK};
+    let shipped = generate(MINIMAL, Marking::None).unwrap();
+    assert!(!shipped.contains("deprecated"), "{shipped}");
+
+    let marked: syn::File =
+        syn::parse_str(&generate(MINIMAL, Marking::UsageScan).unwrap()).unwrap();
+    let is_marked = |attrs: &[syn::Attribute]| {
+        attrs.iter().any(|attr| {
+            attr.path().is_ident("deprecated")
+                && attr.meta.require_name_value().is_ok_and(|nv| {
+                    matches!(&nv.value, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) if s.value() == USAGE_MARK)
+                })
+        })
+    };
+    let mut counts = [0usize; 4]; // structs+fields, enums+variants, methods, unmarked
+    fn walk(items: &[syn::Item], f: &mut dyn FnMut(&syn::Item)) {
+        for item in items {
+            if let syn::Item::Mod(module) = item {
+                if let Some((_, inner)) = &module.content {
+                    walk(inner, f);
+                }
+            }
+            f(item);
+        }
+    }
+    walk(&marked.items, &mut |item| match item {
+        syn::Item::Struct(s) => {
+            for attrs in std::iter::once(&s.attrs).chain(s.fields.iter().map(|f| &f.attrs)) {
+                counts[if is_marked(attrs) { 0 } else { 3 }] += 1;
+            }
+        }
+        syn::Item::Enum(e) => {
+            for attrs in std::iter::once(&e.attrs).chain(e.variants.iter().map(|v| &v.attrs)) {
+                counts[if is_marked(attrs) { 1 } else { 3 }] += 1;
+            }
+        }
+        syn::Item::Impl(i) if i.trait_.is_none() => {
+            for impl_item in &i.items {
+                if let syn::ImplItem::Fn(function) = impl_item {
+                    counts[if is_marked(&function.attrs) { 2 } else { 3 }] += 1;
+                }
+            }
+        }
+        _ => {}
+    });
+    assert_eq!(counts[3], 0, "unmarked items: {counts:?}");
+    assert!(counts[0] > 0 && counts[2] > 0, "{counts:?}");
 }

@@ -73,7 +73,7 @@ pub fn generate_document(bytes: &[u8], file: &str) -> Generated {
     };
     result.version = Some(imported.upstream_version.clone());
     result.operations = imported.operations;
-    let source = match codegen::generate(&imported.yaml) {
+    let source = match codegen::generate(&imported.yaml, codegen::Marking::None) {
         Ok(source) => source,
         Err(e) => {
             result.error = Some(format!("generation failed: {e}"));
