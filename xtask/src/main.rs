@@ -11,7 +11,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use xtask::spec::{self, check, diff, generate, rehearse, surface};
+use xtask::spec::{self, check, diff, facade_usage, generate, rehearse, surface};
 
 /// `println!` that survives a closed pipe (see [`write_stdout`]): every
 /// line xtask prints goes through it.
@@ -38,7 +38,9 @@ usage:
       Compare openapi/portfolio.yaml (old; or --base FILE, sliced the same
       way) with FILE (new; a whole upstream document or a slice) and print
       the portfolio change report, each change marked breaking or not for
-      this client. --fail-on-breaking exits 1 when anything is breaking.
+      this client: breaking when its rule can break and handwritten code
+      uses what it changes (openapi/facade-usage.txt). --fail-on-breaking
+      exits 1 when anything is breaking.
   cargo xtask spec check [--file PATH] [--upstream-dir DIR]
       Verify that openapi/portfolio.yaml (or PATH) is in the importer's
       canonical form, that every $ref resolves, and that its provenance is
@@ -46,6 +48,11 @@ usage:
   cargo xtask spec generate-all [DIR]
       Import every *.yaml in DIR (default ../shared/kalshi-openapi) in
       memory and run build.rs's generation step on it; one line per file.
+  cargo xtask spec usage [--check]
+      Compile the workspace with every generated item marked deprecated
+      (in target/usage-scan) and write the generated items handwritten code
+      uses to openapi/facade-usage.txt; --check compares instead and fails
+      when the file is stale.
   cargo xtask spec surface
       Print the API surface: the generated operations of
       openapi/portfolio.yaml and the public facade methods in src/.
@@ -82,6 +89,9 @@ enum Command {
         dir: Option<PathBuf>,
     },
     SpecSurface,
+    SpecUsage {
+        check: bool,
+    },
     SpecRehearse(rehearse::Options),
 }
 
@@ -180,6 +190,7 @@ fn parse_args(args: Vec<OsString>) -> Result<Command, String> {
                 Some("diff") => split(args, &["--base", "--format"], &["--fail-on-breaking"])?,
                 Some("check") => split(args, &["--file", "--upstream-dir"], &[])?,
                 Some("generate-all" | "surface") => split(args, &[], &[])?,
+                Some("usage") => split(args, &[], &["--check"])?,
                 Some(other) => return Err(format!("unknown spec command `{other}`")),
                 None => return Err("`spec` needs a subcommand".into()),
             };
@@ -240,6 +251,14 @@ fn parse_args(args: Vec<OsString>) -> Result<Command, String> {
                 Some("generate-all") => Ok(Command::SpecGenerateAll {
                     dir: parsed.at_most_one("DIR")?,
                 }),
+                Some("usage") => {
+                    if !parsed.positional.is_empty() {
+                        return Err("`spec usage` takes no positional arguments".into());
+                    }
+                    Ok(Command::SpecUsage {
+                        check: parsed.flags.contains(&"--check"),
+                    })
+                }
                 _ => {
                     if !parsed.positional.is_empty() {
                         return Err("`spec surface` takes no arguments".into());
@@ -328,6 +347,7 @@ fn main() -> ExitCode {
             }
         }
         Command::SpecRehearse(options) => rehearse::run(&options),
+        Command::SpecUsage { check } => run_usage(check),
         Command::SpecSurface => match surface::render(&spec::workspace_root()) {
             Ok(text) => write_stdout(&text),
             Err(error) => fail(&error),
@@ -443,6 +463,52 @@ fn run_import(
     }
 }
 
+/// `spec usage`: scans, then writes the list or (with `check`) compares it
+/// with the checked-in one.
+fn run_usage(check: bool) -> ExitCode {
+    let root = spec::workspace_root();
+    let scanned = match facade_usage::scan(&root) {
+        Ok(usage) => usage,
+        Err(error) => return fail(&error),
+    };
+    let path = root.join(facade_usage::FILE);
+    if !check {
+        return match std::fs::write(&path, scanned.render()) {
+            Ok(()) => {
+                say!("wrote {}", facade_usage::FILE);
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&format!("cannot write {}: {e}", path.display())),
+        };
+    }
+    let recorded = match facade_usage::FacadeUsage::checked_in() {
+        Ok(usage) => usage,
+        Err(error) => return fail(&error),
+    };
+    if recorded == scanned {
+        say!(
+            "ok: {} lists what handwritten code uses",
+            facade_usage::FILE
+        );
+        return ExitCode::SUCCESS;
+    }
+    let (now, then) = (scanned.render(), recorded.render());
+    let lines = |text: &str| -> std::collections::BTreeSet<String> {
+        text.lines().map(str::to_owned).collect()
+    };
+    let (now, then) = (lines(&now), lines(&then));
+    for line in now.difference(&then) {
+        eprintln!("  now:      {line}");
+    }
+    for line in then.difference(&now) {
+        eprintln!("  recorded: {line}");
+    }
+    fail(&format!(
+        "{} is stale (lines above); run `cargo xtask spec usage` and commit it",
+        facade_usage::FILE
+    ))
+}
+
 fn run_diff(
     input: PathBuf,
     base: Option<PathBuf>,
@@ -488,7 +554,7 @@ fn run_diff(
         spec::Retained::none()
     };
     let new_name = spec::file_name(&input);
-    let report = match diff::diff_inputs(
+    let mut report = match diff::diff_inputs(
         &old,
         &base_name,
         &new,
@@ -500,6 +566,12 @@ fn run_diff(
         Ok(report) => report,
         Err(e) => return fail(&e.to_string()),
     };
+    match facade_usage::FacadeUsage::checked_in() {
+        Ok(usage) => report.judge(&usage),
+        Err(error) => eprintln!(
+            "warning: {error}; every change a rule calls breaking is reported as breaking"
+        ),
+    }
     let text = match format {
         Format::Markdown => diff::render_markdown(&report),
         Format::Json => match serde_json::to_string_pretty(&diff::to_json(&report)) {
@@ -617,6 +689,10 @@ mod tests {
         assert_eq!(
             parse_args(args(&["spec", "surface"])),
             Ok(Command::SpecSurface)
+        );
+        assert_eq!(
+            parse_args(args(&["spec", "usage", "--check"])),
+            Ok(Command::SpecUsage { check: true })
         );
     }
 

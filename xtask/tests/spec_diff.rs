@@ -8,6 +8,7 @@ use std::fs;
 
 use serde_yaml_ng::{Mapping, Value};
 use xtask::spec::diff::{self, Change, Kind, Section};
+use xtask::spec::facade_usage::FacadeUsage;
 use xtask::spec::rules::Rule;
 use xtask::spec::{ExtraPaths, Tolerances};
 
@@ -507,6 +508,7 @@ fn json_report_has_a_stable_shape() {
     let mut report = diff::diff(&old, &new);
     report.old.source = "old.yaml".into();
     report.new.source = "new.yaml".into();
+    report.judge(&FacadeUsage::parse("field Fill.is_taker  src/records.rs\n").unwrap());
     let json = diff::to_json(&report);
     let version = old["info"]["version"].as_str().unwrap();
     assert_eq!(
@@ -528,8 +530,70 @@ fn json_report_has_a_stable_shape() {
                 "usage": ["response"],
                 "breaking": true,
                 "rule": "required_response_field_removed",
+                "facade_uses": ["field Fill.is_taker (src/records.rs)"],
+                "breaks_released_crate": true,
             }],
         })
+    );
+}
+
+/// A change a rule calls breaking is breaking only where handwritten code uses
+/// what it changes; elsewhere the report says so, and still warns when the
+/// released crate misbehaves against the new server.
+#[test]
+fn a_breaking_rule_on_something_no_handwritten_code_uses_is_not_breaking() {
+    let old = vendored();
+    let mut new = old.clone();
+    properties(&mut new, "Fill").shift_remove("is_taker");
+    required_list(&mut new, "Fill").retain(|name| name != "is_taker");
+    let judged = |usage: &str| {
+        let mut report = diff::diff(&old, &new);
+        report.judge(&FacadeUsage::parse(usage).unwrap());
+        report
+    };
+    // Another type's field of the same name, the builder's setter of another
+    // field, and the type itself named: none of them is a use of `Fill.is_taker`.
+    let elsewhere =
+        judged("field Order.is_taker  src/a.rs\nset Fill.ticker  src/b.rs\ntype Fill  src/c.rs\n");
+    assert_eq!(elsewhere.breaking_count(), 0);
+    let change = &elsewhere.changes[0];
+    assert!(change.breaking_elsewhere());
+    let text = diff::render_markdown(&elsewhere);
+    assert!(
+        text.contains("no handwritten code uses what it changes")
+            && text.contains("released crate misbehaves"),
+        "{text}"
+    );
+    // The sandbox setting it through the builder is a use.
+    let set = judged("set Fill.is_taker  src/sandbox/exchange/wire.rs\n");
+    assert_eq!(set.breaking_count(), 1);
+    assert!(
+        diff::render_markdown(&set).contains("set Fill.is_taker (src/sandbox/exchange/wire.rs)")
+    );
+}
+
+/// A schema renamed with the same shape breaks only code that names the old type;
+/// a field of another type changes only for code that reads, sets or decodes it.
+#[test]
+fn renames_and_type_changes_are_judged_by_what_handwritten_code_names() {
+    let old = vendored();
+    let mut new = old.clone();
+    properties(&mut new, "Order")
+        .get_mut("ticker")
+        .and_then(|t| t.as_mapping_mut())
+        .unwrap()
+        .insert("type".into(), "integer".into());
+    let judged = |usage: &str| {
+        let mut report = diff::diff(&old, &new);
+        report.judge(&FacadeUsage::parse(usage).unwrap());
+        report.breaking_count()
+    };
+    assert_eq!(judged("field Fill.ticker  src/a.rs\n"), 0);
+    assert_eq!(judged("field Order.ticker  src/a.rs\n"), 1);
+    // Test data carrying the key decodes no more.
+    assert_eq!(
+        judged("wire ticker  tests/fixtures/production/orders.json\n"),
+        1
     );
 }
 

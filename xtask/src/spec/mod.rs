@@ -15,6 +15,7 @@ pub mod check;
 pub mod diff;
 mod error;
 pub mod extra_paths;
+pub mod facade_usage;
 pub mod generate;
 pub mod model;
 pub mod pointer;

@@ -1,12 +1,16 @@
 //! What counts as breaking *for this client* when the spec moves from the
 //! vendored version (old) to another one (new).
 //!
-//! "Breaking" means: the crate as built from the old spec would misbehave
-//! against a server that implements the new one — a call that now fails, a
-//! response that no longer decodes, a request the server now rejects. It is
-//! not the same as "the generated Rust changed": a renamed `operationId`
-//! changes a method name (the compiler points at it) but nothing on the
-//! wire. The facts behind the rules:
+//! A rule says whether a kind of change *can* break: either the crate as
+//! built from the old spec would misbehave against a server that implements
+//! the new one (a call that now fails, a response that no longer decodes, a
+//! request the server now rejects: [`Rule::breaks_released_crate`]), or the
+//! regenerated Rust changes under code that uses it (a renamed
+//! `operationId` renames a method; nothing changes on the wire). Whether it
+//! *does* break this project is decided per change by the diff, from the
+//! generated items handwritten code uses (`diff/facade.rs`): breaking means
+//! the upgrade fails to build or to pass the tests until handwritten code is
+//! changed. The facts behind the rules:
 //!
 //! * Unknown response fields are ignored, and response enums are lenient
 //!   (`Unknown(String)`, see codegen/mod.rs), so additions to responses are
@@ -155,6 +159,25 @@ impl Rule {
                 | RequiredRequestNoLongerNullable
                 | JsonMediaTypeRemoved
         )
+    }
+
+    /// Whether the crate released today misbehaves against a server on the
+    /// new version (if it uses the operation or field at all). The other
+    /// breaking rules change only the regenerated Rust.
+    pub fn breaks_released_crate(self) -> bool {
+        use Rule::*;
+        self.breaking()
+            && !matches!(
+                self,
+                OperationIdChanged
+                    | TypeRenamed
+                    | EnumDropped
+                    | ResponseEnumIntroduced
+                    | RequestBecameOptional
+                    | RequestBecameNullable
+                    | SuccessBodyAdded
+                    | StringConstraintChanged
+            )
     }
 
     /// Stable machine name (the `rule` of `--format json`).

@@ -16,14 +16,17 @@
 //!   under every operation returning fills. Inline schemas (nested objects,
 //!   array items, an inline body) are compared where they sit.
 //!
-//! Verdicts come from [`super::rules`]; [`render_markdown`] and [`to_json`]
-//! print a [`Report`].
+//! Verdicts come from [`super::rules`], narrowed by [`Report::judge`] to
+//! the changes handwritten code feels ([`facade`]); [`render_markdown`] and
+//! [`to_json`] print a [`Report`].
 
+mod facade;
 mod render;
 mod report;
 mod shape;
 mod usage;
 
+pub use facade::Facade;
 pub use render::{describe, render_markdown, to_json};
 pub use report::{Change, Kind, Report, Section, Side};
 pub(crate) use usage::usages;
@@ -167,6 +170,7 @@ impl<'a> Differ<'a> {
             new: found.new,
             usage: found.usage,
             rule: found.rule,
+            facade: Facade::NotJudged,
         });
     }
 

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use super::{Change, Kind, Report, Section, Side};
+use super::{Change, Facade, Kind, Report, Section, Side};
 
 /// One change as a sentence fragment, without the verdict.
 pub fn describe(change: &Change) -> String {
@@ -244,13 +244,31 @@ fn verdict(change: &Change) -> &'static str {
 }
 
 fn reason(change: &Change) -> String {
-    format!(" — {}", change.rule.why())
+    let mut reason = format!(" — {}", change.rule.why());
+    match &change.facade {
+        Facade::NotJudged => {}
+        Facade::Uses(uses) => {
+            reason.push_str(&format!("; handwritten code uses {}", uses.join("; ")));
+        }
+        Facade::Unused => {
+            reason.push_str("; not breaking here: no handwritten code uses what it changes");
+            if change.rule.breaks_released_crate() {
+                reason.push_str(
+                    ", but the released crate misbehaves against a server on the new version \
+                     until this import ships",
+                );
+            }
+        }
+    }
+    reason
 }
 
 /// The report as JSON. The shape is stable (`format_version` changes if it
 /// ever must): `old`/`new` sides, a summary, and one object per change with
 /// `section`, `subject`, `operation_id`, `at`, `kind`, `old`, `new`,
-/// `usage`, `breaking`, `rule`; and `warnings`, one string per tolerance
+/// `usage`, `breaking`, `rule`, `facade_uses` (the handwritten uses that
+/// make it breaking; empty when not breaking), `breaks_released_crate`;
+/// and `warnings`, one string per tolerance
 /// that did not apply to the new side.
 pub fn to_json(report: &Report) -> serde_json::Value {
     let side = |s: &Side| json!({ "source": s.source, "version": s.version });
@@ -276,6 +294,11 @@ pub fn to_json(report: &Report) -> serde_json::Value {
                 "usage": usage,
                 "breaking": c.breaking(),
                 "rule": c.rule.name(),
+                "facade_uses": match &c.facade {
+                    Facade::Uses(uses) => uses.clone(),
+                    Facade::NotJudged | Facade::Unused => Vec::new(),
+                },
+                "breaks_released_crate": c.rule.breaks_released_crate(),
             })
         })
         .collect();

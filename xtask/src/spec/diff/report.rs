@@ -1,7 +1,8 @@
 //! What a comparison finds: each [`Change`] with its [`Kind`] and verdict,
 //! gathered in a [`Report`].
 
-use super::Usage;
+use super::{Facade, Usage};
+use crate::spec::facade_usage::FacadeUsage;
 use crate::spec::rules::Rule;
 
 /// The part of the document a change is in.
@@ -107,11 +108,21 @@ pub struct Change {
     /// Where the changed schema is used.
     pub usage: Usage,
     pub rule: Rule,
+    /// Whether handwritten code uses what the change touches (set by
+    /// [`Report::judge`]).
+    pub facade: Facade,
 }
 
 impl Change {
+    /// The rule can break, and (once judged) handwritten code uses what the
+    /// change touches: the upgrade fails to build or test until it is changed.
     pub fn breaking(&self) -> bool {
-        self.rule.breaking()
+        self.rule.breaking() && self.facade != Facade::Unused
+    }
+
+    /// The rule can break, but no handwritten code uses what it touches.
+    pub fn breaking_elsewhere(&self) -> bool {
+        self.rule.breaking() && self.facade == Facade::Unused
     }
 }
 
@@ -136,6 +147,12 @@ pub struct Report {
 }
 
 impl Report {
+    /// Judges each change the rules call breaking against the generated
+    /// items handwritten code uses (see [`super::facade`]).
+    pub fn judge(&mut self, usage: &FacadeUsage) {
+        super::facade::judge(&mut self.changes, usage);
+    }
+
     pub fn breaking_count(&self) -> usize {
         self.changes.iter().filter(|c| c.breaking()).count()
     }
