@@ -86,8 +86,14 @@ fn import_writes_the_output_and_is_repeatable() {
     ]);
     assert!(run.status.success());
     assert_eq!(fs::read(&out).unwrap(), first);
-    // No temporary file is left behind.
-    assert_eq!(dir_entries(&out_dir), ["portfolio.yaml"]);
+    // No temporary file is left behind; the operations list is written beside
+    // the slice, and is the slice's.
+    assert_eq!(dir_entries(&out_dir), ["operations.txt", "portfolio.yaml"]);
+    let doc = xtask::spec::parse_document(&first).unwrap();
+    assert_eq!(
+        fs::read_to_string(out_dir.join("operations.txt")).unwrap(),
+        xtask::spec::surface::operations_text(&doc)
+    );
     assert!(stdout.contains("0 tolerances applied"), "{stdout}");
     #[cfg(unix)]
     {

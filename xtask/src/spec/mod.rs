@@ -341,6 +341,16 @@ pub fn import_file(
         path: out.to_owned(),
         source,
     })?;
+    let operations_path = surface::operations_file_beside(out);
+    let operations = parse_document(imported.yaml.as_bytes())
+        .map(|doc| surface::operations_text(&doc))
+        .map_err(spec_error(out))?;
+    write_atomically(&operations_path, operations.as_bytes()).map_err(|source| {
+        ImportError::Write {
+            path: operations_path.clone(),
+            source,
+        }
+    })?;
     Ok(imported)
 }
 

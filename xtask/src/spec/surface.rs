@@ -19,6 +19,19 @@ use serde_yaml_ng::Value;
 
 use super::model;
 
+/// The operations list `spec import` writes beside the slice, so that a
+/// re-import shows up as a reviewable diff of plain text (and the tests can
+/// check the list against the slice, however the slice changed).
+pub const OPERATIONS_FILE: &str = "operations.txt";
+
+/// Where the operations list of the slice at `slice_file` lives.
+pub fn operations_file_beside(slice_file: &Path) -> PathBuf {
+    match slice_file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.join(OPERATIONS_FILE),
+        _ => PathBuf::from(OPERATIONS_FILE),
+    }
+}
+
 /// Both lists, as `cargo xtask spec surface` prints them.
 pub fn render(workspace_root: &Path) -> Result<String, String> {
     let spec_path = workspace_root.join(super::DEFAULT_OUT);

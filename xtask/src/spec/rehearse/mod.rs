@@ -23,6 +23,7 @@ macro_rules! say {
 
 pub mod mutations;
 pub mod scratch;
+mod unused;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -195,7 +196,7 @@ pub fn prepare(mutation: &Mutation, vendored: &[u8]) -> Result<Preparation, Stri
         .retained
         .render()
         .map_err(|e| format!("cannot write the retained list: {e}"))?;
-    let report = diff::diff_inputs(
+    let mut report = diff::diff_inputs(
         vendored,
         super::DEFAULT_OUT,
         document.as_bytes(),
@@ -205,6 +206,8 @@ pub fn prepare(mutation: &Mutation, vendored: &[u8]) -> Result<Preparation, Stri
         &retained,
     )
     .map_err(|e| format!("`spec diff` rejects the mutated document: {e}"))?;
+    // As `spec diff` judges: against what handwritten code uses.
+    report.judge(&super::facade_usage::FacadeUsage::checked_in()?);
     Ok(Preparation::Ready(Box::new(Prepared {
         description,
         document,
@@ -436,6 +439,11 @@ fn make_copy(
     let list = copy.path().join(super::retain::DEFAULT_PATH);
     std::fs::write(&list, &prepared.retained)
         .map_err(|e| format!("cannot write {}: {e}", list.display()))?;
+    let operations = super::surface::operations_file_beside(&slice);
+    let doc = super::parse_document(prepared.imported.as_bytes())
+        .map_err(|e| format!("{}: {e}", slice.display()))?;
+    std::fs::write(&operations, super::surface::operations_text(&doc))
+        .map_err(|e| format!("cannot write {}: {e}", operations.display()))?;
     Ok(copy)
 }
 
