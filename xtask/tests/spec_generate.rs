@@ -133,9 +133,10 @@ fn the_usage_scan_marks_every_generated_item_and_the_shipped_code_none() {
     let is_marked = |attrs: &[syn::Attribute]| {
         attrs.iter().any(|attr| {
             attr.path().is_ident("deprecated")
-                && attr.meta.require_name_value().is_ok_and(|nv| {
-                    matches!(&nv.value, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) if s.value() == USAGE_MARK)
-                })
+                && attr
+                    .meta
+                    .require_list()
+                    .is_ok_and(|list| list.tokens.to_string() == format!("note = \"{USAGE_MARK}\""))
         })
     };
     let mut counts = [0usize; 4]; // structs+fields, enums+variants, methods, unmarked
@@ -171,4 +172,88 @@ fn the_usage_scan_marks_every_generated_item_and_the_shipped_code_none() {
     });
     assert_eq!(counts[3], 0, "unmarked items: {counts:?}");
     assert!(counts[0] > 0 && counts[2] > 0, "{counts:?}");
+}
+
+/// The diff predicts the integer type the generator picks from `format` and the
+/// bounds (xtask/src/spec/diff/integer.rs), to tell a bound that moves the Rust type
+/// from one that does not: the prediction must be what the generator does.
+#[test]
+fn the_diffs_integer_types_are_the_generators() {
+    let fields = [
+        ("plain64", "{type: integer, format: int64}"),
+        ("zero64", "{type: integer, format: int64, minimum: 0}"),
+        ("one64", "{type: integer, format: int64, minimum: 1}"),
+        ("capped32", "{type: integer, format: int32, maximum: 100}"),
+        ("bare", "{type: integer}"),
+        ("bare_zero", "{type: integer, minimum: 0}"),
+        ("byte", "{type: integer, minimum: 0, maximum: 255}"),
+        ("stepped", "{type: integer, format: int64, multipleOf: 5}"),
+        (
+            "exclusive",
+            "{type: integer, format: int64, minimum: 0, exclusiveMinimum: true}",
+        ),
+    ];
+    let properties: String = fields
+        .iter()
+        .map(|(name, schema)| format!("        {name}: {schema}\n"))
+        .collect();
+    let names: Vec<&str> = fields.iter().map(|(name, _)| *name).collect();
+    let spec = format!(
+        r#"
+openapi: 3.0.0
+info: {{title: Bounds, version: 1.0.0}}
+paths:
+  /portfolio/bounds:
+    get:
+      operationId: GetBounds
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {{$ref: '#/components/schemas/Bounds'}}
+components:
+  schemas:
+    Bounds:
+      type: object
+      required: [{}]
+      properties:
+{properties}"#,
+        names.join(", ")
+    );
+    let source = xtask::codegen::generate(&spec, xtask::codegen::Marking::None).unwrap();
+    let file: syn::File = syn::parse_str(&source).unwrap();
+    let mut generated = std::collections::BTreeMap::new();
+    fn walk(items: &[syn::Item], out: &mut std::collections::BTreeMap<String, String>) {
+        for item in items {
+            match item {
+                // The builders' fields are `Result`s of the same types.
+                syn::Item::Mod(module) if module.ident != "builder" => {
+                    if let Some((_, inner)) = &module.content {
+                        walk(inner, out);
+                    }
+                }
+                syn::Item::Struct(s) if s.ident == "Bounds" => {
+                    for field in &s.fields {
+                        let syn::Type::Path(path) = &field.ty else {
+                            continue;
+                        };
+                        let last = path.path.segments.last().unwrap().ident.to_string();
+                        out.insert(field.ident.as_ref().unwrap().to_string(), last);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    walk(&file.items, &mut generated);
+    for (name, schema) in fields {
+        let node: serde_yaml_ng::Value = serde_yaml_ng::from_str(schema).unwrap();
+        let predicted = xtask::spec::diff::integer::rust_type(&node).unwrap();
+        assert_eq!(
+            generated.get(name).map(String::as_str),
+            Some(predicted),
+            "{name}: {schema}\n{generated:?}"
+        );
+    }
 }

@@ -75,11 +75,12 @@ pub enum Rule {
     MediaTypeChanged,
     ConstraintChanged,
     StringConstraintChanged,
+    IntegerConstraintChanged,
 }
 
 impl Rule {
     /// Every rule, in the order of the README table.
-    pub const ALL: [Rule; 46] = [
+    pub const ALL: [Rule; 47] = [
         Rule::OperationRemoved,
         Rule::OperationAdded,
         Rule::OperationIdChanged,
@@ -126,6 +127,7 @@ impl Rule {
         Rule::MediaTypeChanged,
         Rule::ConstraintChanged,
         Rule::StringConstraintChanged,
+        Rule::IntegerConstraintChanged,
     ];
 
     pub fn breaking(self) -> bool {
@@ -153,6 +155,7 @@ impl Rule {
                 | RequestBecameNullable
                 | SuccessBodyAdded
                 | StringConstraintChanged
+                | IntegerConstraintChanged
                 | RequestEnumIntroduced
                 | RequestEnumValueRemoved
                 | RequiredResponseBecameNullable
@@ -177,6 +180,7 @@ impl Rule {
                     | RequestBecameNullable
                     | SuccessBodyAdded
                     | StringConstraintChanged
+                    | IntegerConstraintChanged
             )
     }
 
@@ -230,6 +234,7 @@ impl Rule {
             MediaTypeChanged => "media_type_changed",
             ConstraintChanged => "constraint_changed",
             StringConstraintChanged => "string_constraint_changed",
+            IntegerConstraintChanged => "integer_constraint_changed",
         }
     }
 
@@ -304,6 +309,9 @@ impl Rule {
             ConstraintChanged => "the server checks constraints; the Rust type is the same",
             StringConstraintChanged => {
                 "the generator turns a string with a length or pattern constraint into a validating newtype, so the Rust type changes under handwritten code"
+            }
+            IntegerConstraintChanged => {
+                "the generator picks the integer type from the bounds (minimum 1 is NonZeroU64, a bare minimum 0 is u64), and these bounds move it"
             }
         }
     }

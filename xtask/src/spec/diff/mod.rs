@@ -21,6 +21,7 @@
 //! [`to_json`] print a [`Report`].
 
 mod facade;
+pub mod integer;
 mod render;
 mod report;
 mod shape;
@@ -631,23 +632,28 @@ impl<'a> Differ<'a> {
     fn constraints(&mut self, site: &Site, at: &str, old: &Value, new: &Value, usage: Usage) {
         let (was, now) = (model::constraints(old), model::constraints(new));
         let keys: BTreeSet<&String> = was.keys().chain(now.keys()).collect();
+        // Integer bounds decide the generated integer type (`minimum: 1` is
+        // `NonZeroU64`); a change that moves it is no mere constraint.
+        let integer_type_moved = integer::rust_type(old) != integer::rust_type(new);
         for key in keys {
             let (before, after) = (was.get(key), now.get(key));
             if before != after {
+                let rule = match key.as_str() {
+                    "minLength" | "maxLength" | "pattern" => Rule::StringConstraintChanged,
+                    "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum"
+                    | "multipleOf"
+                        if integer_type_moved =>
+                    {
+                        Rule::IntegerConstraintChanged
+                    }
+                    _ => Rule::ConstraintChanged,
+                };
                 self.record(
                     site,
-                    found(
-                        Kind::ConstraintChanged,
-                        if matches!(key.as_str(), "minLength" | "maxLength" | "pattern") {
-                            Rule::StringConstraintChanged
-                        } else {
-                            Rule::ConstraintChanged
-                        },
-                        usage,
-                    )
-                    .at(at.to_owned())
-                    .before(before.cloned())
-                    .after(after.cloned()),
+                    found(Kind::ConstraintChanged, rule, usage)
+                        .at(at.to_owned())
+                        .before(before.cloned())
+                        .after(after.cloned()),
                 );
             }
         }
