@@ -252,10 +252,10 @@ fn reason(change: &Change) -> String {
         }
         Facade::Unused => {
             reason.push_str("; not breaking here: no handwritten code uses what it changes");
-            if change.rule.breaks_released_crate() {
+            if change.breaks_released_crate() {
                 reason.push_str(
-                    ", but the released crate misbehaves against a server on the new version \
-                     until this import ships",
+                    ", but the released crate's decoder still expects the old form and fails \
+                     on it against a server on the new version until this import ships",
                 );
             }
         }
@@ -298,7 +298,7 @@ pub fn to_json(report: &Report) -> serde_json::Value {
                     Facade::Uses(uses) => uses.clone(),
                     Facade::NotJudged | Facade::Unused => Vec::new(),
                 },
-                "breaks_released_crate": c.rule.breaks_released_crate(),
+                "breaks_released_crate": c.breaks_released_crate(),
             })
         })
         .collect();

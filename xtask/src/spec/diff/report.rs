@@ -124,6 +124,25 @@ impl Change {
     pub fn breaking_elsewhere(&self) -> bool {
         self.rule.breaking() && self.facade == Facade::Unused
     }
+
+    /// Whether the crate released today misbehaves against a server on the
+    /// new version. Where handwritten code does not use what changed, the
+    /// released crate neither sends it nor calls it; only its generated
+    /// decoder, which decodes every field whoever reads it, still expects
+    /// the old form of a response.
+    pub fn breaks_released_crate(&self) -> bool {
+        use Rule::*;
+        self.rule.breaks_released_crate()
+            && (self.facade != Facade::Unused
+                || (self.usage.response
+                    && matches!(
+                        self.rule,
+                        RequiredResponseFieldRemoved
+                            | ResponseBecameOptional
+                            | RequiredResponseBecameNullable
+                            | TypeChanged
+                    )))
+    }
 }
 
 /// A side of the comparison, for the report's header.

@@ -13,6 +13,8 @@
 
 use serde_yaml_ng::{Mapping, Value};
 
+use super::unused;
+
 /// The name given to every field, parameter, enum value and operation a
 /// mutation adds: obviously synthetic, and unlikely to collide with anything
 /// Kalshi will ever name.
@@ -39,8 +41,9 @@ pub const FIELD_SCHEMAS: [&str; 7] = [
 /// do not set would fail at run time, not at build time).
 pub const REQUIRED_FIELD_SCHEMAS: [&str; 2] = ["Order", "Fill"];
 
-/// The name `rename-schema-orderstatus` gives `OrderStatus`.
-pub const RENAMED_SCHEMA: &str = "RehearsalAddedOrderStatus";
+/// What a renamed schema's name starts with: `rename-schema-orderstatus`
+/// makes `OrderStatus` `RehearsalAddedOrderStatus`.
+pub const RENAMED_PREFIX: &str = "RehearsalAdded";
 
 /// One synthetic upstream change.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -100,6 +103,22 @@ pub enum MutationKind {
     AddGetOperation,
     /// A new optional query parameter on `GET /portfolio/fills`.
     AddOptionalQueryParameter,
+    /// The first referenced schema handwritten code never names is renamed
+    /// (`type_renamed`, judged non-breaking: see `unused.rs`).
+    RenameUnnamedSchema,
+    /// A plain string field handwritten code neither reads, sets nor
+    /// carries in test data becomes an integer (`type_changed`, judged
+    /// non-breaking).
+    RetypeUnusedField,
+    /// An operation handwritten code never calls is removed
+    /// (`operation_removed`, judged non-breaking).
+    RemoveUncalledOperation,
+    /// A plain string field handwritten code reads or sets becomes an
+    /// integer: breaking.
+    RetypeUsedField,
+    /// `GET /portfolio/fills` gains a required query parameter
+    /// (`required_parameter_added`): the tests must fail, naming it.
+    RequireQueryParameterGetFills,
 }
 
 /// What applying a mutation did.
@@ -190,6 +209,24 @@ pub fn all() -> Vec<Mutation> {
         name: "add-optional-query-parameter".into(),
         kind: MutationKind::AddOptionalQueryParameter,
     });
+    for (name, kind) in [
+        ("rename-unnamed-schema", MutationKind::RenameUnnamedSchema),
+        ("retype-unused-field", MutationKind::RetypeUnusedField),
+        (
+            "remove-uncalled-operation",
+            MutationKind::RemoveUncalledOperation,
+        ),
+        ("retype-used-field", MutationKind::RetypeUsedField),
+        (
+            "require-query-parameter-getfills",
+            MutationKind::RequireQueryParameterGetFills,
+        ),
+    ] {
+        list.push(Mutation {
+            name: name.into(),
+            kind,
+        });
+    }
     list
 }
 
@@ -208,6 +245,8 @@ impl Mutation {
                 | MutationKind::RelaxCreateOrderRequest
                 | MutationKind::NullableCreateOrderRequest
                 | MutationKind::AddSuccessBodyCancelAllOrders
+                | MutationKind::RetypeUsedField
+                | MutationKind::RequireQueryParameterGetFills
         )
     }
 
@@ -241,7 +280,7 @@ impl Mutation {
                 format!("add the value `{ADDED_NAME}` to the OrderStatus enum")
             }
             MutationKind::RenameSchemaOrderStatus => {
-                format!("rename the schema OrderStatus to {RENAMED_SCHEMA} (same shape)")
+                format!("rename the schema OrderStatus to {RENAMED_PREFIX}OrderStatus (same shape)")
             }
             MutationKind::DropEnumOrderStatus => {
                 "make OrderStatus a free string (drop its enum)".to_owned()
@@ -267,6 +306,22 @@ impl Mutation {
             MutationKind::AddOptionalQueryParameter => {
                 format!("add an optional query parameter `{ADDED_NAME}` to GetFills")
             }
+            MutationKind::RenameUnnamedSchema => {
+                "rename the first schema no handwritten code names (same shape)".to_owned()
+            }
+            MutationKind::RetypeUnusedField => {
+                "make a string field no handwritten code reads, sets or decodes an integer"
+                    .to_owned()
+            }
+            MutationKind::RemoveUncalledOperation => {
+                "remove the first operation no handwritten code calls".to_owned()
+            }
+            MutationKind::RetypeUsedField => {
+                "make the first string field handwritten code reads or sets an integer".to_owned()
+            }
+            MutationKind::RequireQueryParameterGetFills => {
+                format!("add a required query parameter `{ADDED_NAME}` to GetFills")
+            }
         }
     }
 
@@ -283,7 +338,9 @@ impl Mutation {
             MutationKind::RemoveEveryResponseNullable => remove_every_response_nullable(doc),
             MutationKind::RemoveEnumValueOrderStatus => remove_enum_value(doc, "OrderStatus"),
             MutationKind::AddEnumValueOrderStatus => add_enum_value(doc, "OrderStatus"),
-            MutationKind::RenameSchemaOrderStatus => rename_schema(doc, "OrderStatus"),
+            MutationKind::RenameSchemaOrderStatus => {
+                rename_schema_to(doc, "OrderStatus", &format!("{RENAMED_PREFIX}OrderStatus"))
+            }
             MutationKind::DropEnumOrderStatus => drop_enum(doc, "OrderStatus"),
             MutationKind::IntroduceEnumOrderClientOrderId => {
                 introduce_enum(doc, "Order", "client_order_id")
@@ -293,17 +350,24 @@ impl Mutation {
             MutationKind::NullableCreateOrderRequest => make_nullable(doc, "CreateOrderV2Request"),
             MutationKind::AddSuccessBodyCancelAllOrders => add_success_body(doc, "CancelAllOrders"),
             MutationKind::AddGetOperation => add_get_operation(doc),
-            MutationKind::AddOptionalQueryParameter => add_query_parameter(doc, "GetFills"),
+            MutationKind::AddOptionalQueryParameter => add_query_parameter(doc, "GetFills", false),
+            MutationKind::RenameUnnamedSchema => unused::rename_unnamed_schema(doc),
+            MutationKind::RetypeUnusedField => unused::retype_unused_field(doc),
+            MutationKind::RemoveUncalledOperation => unused::remove_uncalled_operation(doc),
+            MutationKind::RetypeUsedField => unused::retype_used_field(doc),
+            MutationKind::RequireQueryParameterGetFills => {
+                add_query_parameter(doc, "GetFills", true)
+            }
         }
     }
 }
 
-fn key(text: &str) -> Value {
+pub(super) fn key(text: &str) -> Value {
     Value::String(text.to_owned())
 }
 
 /// `map[k1][k2]…` as a mapping, or an error naming the first missing step.
-fn mapping_at<'a>(doc: &'a mut Value, keys: &[&str]) -> Result<&'a mut Mapping, String> {
+pub(super) fn mapping_at<'a>(doc: &'a mut Value, keys: &[&str]) -> Result<&'a mut Mapping, String> {
     let mut node = doc;
     for (i, k) in keys.iter().enumerate() {
         node = node
@@ -570,7 +634,7 @@ fn add_enum_value(doc: &mut Value, schema: &str) -> Result<Applied, String> {
 }
 
 /// The `(path, method)` of the operation with this `operationId`.
-fn find_operation(doc: &Value, operation_id: &str) -> Result<(String, String), String> {
+pub(super) fn find_operation(doc: &Value, operation_id: &str) -> Result<(String, String), String> {
     let paths = doc
         .get("paths")
         .and_then(Value::as_mapping)
@@ -656,7 +720,11 @@ fn add_get_operation(doc: &mut Value) -> Result<Applied, String> {
     )))
 }
 
-fn add_query_parameter(doc: &mut Value, operation_id: &str) -> Result<Applied, String> {
+fn add_query_parameter(
+    doc: &mut Value,
+    operation_id: &str,
+    required: bool,
+) -> Result<Applied, String> {
     let (path, method) = find_operation(doc, operation_id)?;
     let op = mapping_at(doc, &["paths", &path, &method])?;
     let params = op
@@ -669,34 +737,33 @@ fn add_query_parameter(doc: &mut Value, operation_id: &str) -> Result<Applied, S
     let mut param = Mapping::new();
     param.insert(key("name"), key(ADDED_NAME));
     param.insert(key("in"), key("query"));
-    param.insert(key("required"), Value::Bool(false));
+    param.insert(key("required"), Value::Bool(required));
     param.insert(key("schema"), Value::Mapping(schema));
     params.push(Value::Mapping(param));
     Ok(Applied::Changed(format!(
-        "added optional query parameter `{ADDED_NAME}` (string) to {operation_id} ({} {path})",
+        "added {} query parameter `{ADDED_NAME}` (string) to {operation_id} ({} {path})",
+        if required { "required" } else { "optional" },
         method.to_ascii_uppercase()
     )))
 }
 
 /// Renames a component schema and every `$ref` to it.
-fn rename_schema(doc: &mut Value, schema: &str) -> Result<Applied, String> {
+pub(super) fn rename_schema_to(doc: &mut Value, schema: &str, to: &str) -> Result<Applied, String> {
     let schemas = mapping_at(doc, &["components", "schemas"])?;
+    if schemas.contains_key(to) {
+        return Err(format!("the document already has a schema {to}"));
+    }
     let body = schemas
         .shift_remove(schema)
         .ok_or_else(|| format!("the document has no schema {schema}"))?;
-    if schemas.contains_key(RENAMED_SCHEMA) {
-        return Err(format!(
-            "the document already has a schema {RENAMED_SCHEMA}"
-        ));
-    }
-    schemas.insert(key(RENAMED_SCHEMA), body);
-    let (from, to) = (
-        format!("#/components/schemas/{schema}"),
-        format!("#/components/schemas/{RENAMED_SCHEMA}"),
+    schemas.insert(key(to), body);
+    let count = replace_refs(
+        doc,
+        &format!("#/components/schemas/{schema}"),
+        &format!("#/components/schemas/{to}"),
     );
-    let count = replace_refs(doc, &from, &to);
     Ok(Applied::Changed(format!(
-        "renamed schema {schema} to {RENAMED_SCHEMA} ({count} references)"
+        "renamed schema {schema} to {to} ({count} references)"
     )))
 }
 
