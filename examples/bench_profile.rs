@@ -15,6 +15,9 @@
 //! # One contender alone, e.g. under a profiler of your choice (the server runs in a
 //! # child process, so the profile holds the client only):
 //! valgrind --tool=callgrind target/release/examples/bench_profile run facade ed25519 get_balance 2000
+//! # Where the resident memory goes: the facade and plain reqwest::blocking, each in a
+//! # process of its own, stage by stage (start, build, first request, 2,000 more):
+//! target/release/examples/bench_profile memory
 //! ```
 //!
 //! The canned server runs in a child process (`bench_profile serve`), so every
@@ -48,6 +51,11 @@ fn main() -> ExitCode {
                 _ => usage(),
             }
         }
+        ["memory"] => memory(),
+        ["memory-run", who, key, url] => match (contender(who), parse_key(key)) {
+            (Some(who), Some(key)) => memory_run(who, key, url),
+            _ => usage(),
+        },
         ["instructions"] => instructions(&[]),
         ["instructions", only @ ..] => instructions(only),
         _ => usage(),
@@ -59,6 +67,7 @@ fn usage() -> ExitCode {
         "usage: bench_profile instructions [ed25519] [facade|plain_blocking|spawn_channel|caller_thread ...]\n       \
          bench_profile run <facade|plain_blocking|spawn_channel|caller_thread> <rsa|ed25519> \
          <get_balance|create_order> <calls> [base URL]\n       \
+         bench_profile memory\n       \
          bench_profile serve"
     );
     ExitCode::FAILURE
@@ -131,32 +140,13 @@ fn calls_of(calls: u64, mut call: impl FnMut()) {
 fn instructions(only: &[&str]) -> ExitCode {
     const SHORT: u64 = 200;
     const LONG: u64 = 1_200;
-    let Ok(me) = std::env::current_exe() else {
-        eprintln!("cannot find this executable's path");
-        return ExitCode::FAILURE;
-    };
-    let mut server = match Command::new(&me)
-        .arg("serve")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-    {
-        Ok(child) => child,
+    let (me, mut server, url) = match server_process() {
+        Ok(started) => started,
         Err(e) => {
-            eprintln!("cannot start the server process: {e}");
+            eprintln!("{e}");
             return ExitCode::FAILURE;
         }
     };
-    let mut url = String::new();
-    if let Some(stdout) = server.stdout.take() {
-        let _ = BufReader::new(stdout).read_line(&mut url);
-    }
-    let url = url.trim().to_owned();
-    if url.is_empty() {
-        eprintln!("the server process printed no URL");
-        let _ = server.kill();
-        return ExitCode::FAILURE;
-    }
     // `ed25519` among the arguments skips the (slow) RSA case; any contender names
     // among them keep only those.
     let skip_rsa = only.contains(&"ed25519");
@@ -231,6 +221,130 @@ fn instructions(only: &[&str]) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// This executable, and a child process of it serving the canned API (`serve`),
+/// with its base URL. The server stops when the child's standard input closes.
+fn server_process() -> Result<(std::path::PathBuf, std::process::Child, String), String> {
+    let me =
+        std::env::current_exe().map_err(|e| format!("cannot find this executable's path: {e}"))?;
+    let mut server = Command::new(&me)
+        .arg("serve")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start the server process: {e}"))?;
+    let mut url = String::new();
+    if let Some(stdout) = server.stdout.take() {
+        let _ = BufReader::new(stdout).read_line(&mut url);
+    }
+    let url = url.trim().to_owned();
+    if url.is_empty() {
+        let _ = server.kill();
+        return Err("the server process printed no URL".into());
+    }
+    Ok((me, server, url))
+}
+
+/// The facade and plain `reqwest::blocking`, each alone in a fresh process
+/// (`memory-run`), with an Ed25519 key: their memory stage by stage, side by side.
+fn memory() -> ExitCode {
+    let (me, mut server, url) = match server_process() {
+        Ok(started) => started,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let stages =
+        |who: &str, trust: bool| -> Result<Vec<(String, common::memory::Snapshot)>, String> {
+            let mut command = Command::new(&me);
+            command.args(["memory-run", who, "ed25519", &url]);
+            if trust {
+                command.env(common::BASELINE_TRUST_ENV, "1");
+            }
+            let output = command
+                .output()
+                .map_err(|e| format!("cannot run {who}: {e}"))?;
+            if !output.status.success() {
+                return Err(format!(
+                    "{who} failed:\n{}",
+                    String::from_utf8_lossy(&output.stderr)
+                ));
+            }
+            let lines: Vec<_> = String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .filter_map(common::memory::Snapshot::parse_line)
+                .collect();
+            if lines.len() == common::memory::STAGES.len() {
+                Ok(lines)
+            } else {
+                Err(format!("{who} reported {} stages (no /proc?)", lines.len()))
+            }
+        };
+    let plain = BaselineModel::REFERENCE.id();
+    let result = stages("facade", false)
+        .and_then(|ours| Ok((ours, stages(plain, false)?, stages(plain, true)?)));
+    drop(server.stdin.take());
+    let _ = server.wait();
+    match result {
+        Ok((ours, theirs, trusting)) => {
+            println!(
+                "resident memory by stage, one process per client (Ed25519 get_balance; the \
+                 server in another process), crypto: {}",
+                kalshi_portfolio::crypto::provider_name()
+            );
+            for (stage, what) in common::memory::STAGES {
+                println!("  {stage:<7}{what}");
+            }
+            print!(
+                "{}",
+                common::memory::table("facade", &ours, "plain reqwest::blocking", &theirs)
+            );
+            println!(
+                "the same plain client with the facade's trust store (the system's, through \
+                 rustls-platform-verifier) instead of none:"
+            );
+            print!(
+                "{}",
+                common::memory::table("facade", &ours, "plain + system trust", &trusting)
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// One client's stages for [`memory`], printed as `stage …` lines.
+fn memory_run(who: Contender, key: Key, url: &str) -> ExitCode {
+    let stage = |name: &str| {
+        if let Some(snapshot) = common::memory::Snapshot::now() {
+            println!("{}", snapshot.line(name));
+        }
+    };
+    stage("start");
+    match who {
+        Contender::Facade => {
+            let client = common::facade_at(url, key);
+            stage("built");
+            common::facade_call(&client, Op::GetBalance);
+            stage("first");
+            calls_of(2_000, || common::facade_call(&client, Op::GetBalance));
+            stage("many");
+        }
+        Contender::Baseline(model) => {
+            let baseline = Baseline::at(url, key, model);
+            stage("built");
+            baseline.call(Op::GetBalance);
+            stage("first");
+            calls_of(2_000, || baseline.call(Op::GetBalance));
+            stage("many");
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 /// Instructions callgrind collected in one `run` (all threads).

@@ -116,6 +116,11 @@ pub fn alloc_calls() -> u64 {
     HEAP_ALLOCS.load(Ordering::Relaxed)
 }
 
+/// Bytes allocated on counted threads right now.
+pub fn heap_now() -> usize {
+    HEAP_CURRENT.load(Ordering::Relaxed)
+}
+
 /// The highest allocated total since [`reset_peak`].
 pub fn peak() -> usize {
     HEAP_PEAK.load(Ordering::Relaxed)
@@ -605,14 +610,29 @@ fn sign_into(
     Ok(())
 }
 
+/// Set (to anything) to give the baselines the facade's trust store, the operating
+/// system's through rustls-platform-verifier, instead of none: `bench_profile memory`
+/// uses it to tell the trust store's memory from the rest of the facade's.
+pub const BASELINE_TRUST_ENV: &str = "BENCH_BASELINE_PLATFORM_TRUST";
+
 /// The TLS setup the baselines hand reqwest: the crate's crypto library, no roots (the
-/// server is plain http; a reqwest client still builds its TLS connector).
+/// server is plain http; a reqwest client still builds its TLS connector), or with
+/// [`BASELINE_TRUST_ENV`] set the operating system's, as the facade has.
 fn baseline_tls() -> rustls::ClientConfig {
-    rustls::ClientConfig::builder_with_provider(Arc::new(tls_provider()))
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let builder = rustls::ClientConfig::builder_with_provider(Arc::new(tls_provider()))
         .with_safe_default_protocol_versions()
-        .expect("tls versions")
-        .with_root_certificates(rustls::RootCertStore::empty())
-        .with_no_client_auth()
+        .expect("tls versions");
+    if std::env::var_os(BASELINE_TRUST_ENV).is_some() {
+        builder
+            .with_platform_verifier()
+            .expect("the system trust store")
+            .with_no_client_auth()
+    } else {
+        builder
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth()
+    }
 }
 
 /// The async baseline: the same work as [`PlainCore`] on an async reqwest client.
@@ -1371,6 +1391,7 @@ pub fn connections_for(server: &Server, key: Key, calls: u64) -> u64 {
 // The report and the peers (own files)
 // ---------------------------------------------------------------------------------
 
+pub mod memory;
 mod peers;
 mod report;
 
