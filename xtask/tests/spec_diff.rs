@@ -859,3 +859,45 @@ fn a_tolerance_gone_or_moot_upstream_is_a_warning() {
         report.warnings
     );
 }
+
+/// A parameter's request-builder setter has the same signature whether the
+/// parameter is required or not, so one that becomes optional breaks nothing, even
+/// where the facade sets it; one that becomes required breaks every caller of the
+/// operation, which may leave it unset.
+#[test]
+fn a_parameter_that_becomes_optional_breaks_no_caller_and_one_that_becomes_required_does() {
+    let old = vendored();
+    let usage = FacadeUsage::parse(
+        "operation get_fills  src/operations/portfolio.rs\nargument GetFills.ticker  src/operations/portfolio.rs\n",
+    )
+    .unwrap();
+    let with_ticker = |required: bool| {
+        let mut doc = old.clone();
+        let fills = doc["paths"]["/portfolio/fills"]["get"]["parameters"]
+            .as_sequence_mut()
+            .unwrap();
+        for param in fills.iter_mut() {
+            if param.get("$ref").is_some() || param["name"].as_str() != Some("ticker") {
+                continue;
+            }
+            param
+                .as_mapping_mut()
+                .unwrap()
+                .insert("required".into(), required.into());
+        }
+        doc
+    };
+    let (optional, required) = (with_ticker(false), with_ticker(true));
+    let judged = |from: &Value, to: &Value| {
+        let mut report = diff::diff(from, to);
+        report.judge(&usage);
+        report
+    };
+    let relaxed = judged(&required, &optional);
+    assert_eq!(relaxed.changes.len(), 1, "{:?}", relaxed.changes);
+    assert_eq!(relaxed.changes[0].rule, Rule::RequestBecameOptional);
+    assert_eq!(relaxed.breaking_count(), 0);
+    let tightened = judged(&optional, &required);
+    assert_eq!(tightened.changes[0].rule, Rule::RequestBecameRequired);
+    assert_eq!(tightened.breaking_count(), 1);
+}

@@ -119,6 +119,10 @@ fn operation_touches(change: &Change) -> Vec<Touch> {
         .filter(|(location, _)| matches!(*location, "query" | "path" | "header" | "cookie"))
         .map(|(_, name)| name.to_owned());
     match (change.rule, parameter) {
+        // A parameter's or body's setter takes any `TryInto<T>` whether it is
+        // required or not, and a field of an inline body that becomes an
+        // `Option` is still set the same way: nothing handwritten changes.
+        (Rule::RequestBecameOptional | Rule::RequestBecameNullable, _) => Vec::new(),
         // Code that never sets the parameter is not affected by its going,
         // or by its type; a parameter that became required is, wherever the
         // operation is called (the builder refuses to send without it).
