@@ -383,9 +383,9 @@ pub fn report(scale: Scale, provider: &str, mut progress: impl FnMut(&str)) -> V
             p50 as f64 / 1024.0,
             p90 as f64 / 1024.0
         ));
-        walks.push((worst, p90, seconds));
+        walks.push((worst, p50, seconds));
     }
-    let p90s: Vec<usize> = walks.iter().map(|w| w.1).collect();
+    let p50s: Vec<usize> = walks.iter().map(|w| w.1).collect();
     let walk_seconds: Vec<f64> = walks.iter().map(|w| w.2).collect();
     let walks: Vec<Walk> = walks.into_iter().map(|w| w.0).collect();
     let page_body = fills_page(
@@ -408,16 +408,18 @@ pub fn report(scale: Scale, provider: &str, mut progress: impl FnMut(&str)) -> V
         generated_us / 200.0,
         plain_us / 200.0
     ));
-    // The check compares the p90 of per-page peaks: a walk that kept more than one
-    // page would raise every later page's peak; a rare transient spike (how a body
-    // arrived) raises only the overall max, printed above.
-    let growth = p90s[1] as f64 / p90s[0].max(1) as f64;
+    // The check compares the median of per-page peaks: a walk that kept more than
+    // one page would raise every later page's peak, the median with them. How a body
+    // arrives (one chunk, or several joined while hyper's buffer is still held)
+    // decides a page's transient peak; on a busy machine a tenth or more of the pages
+    // arrive in pieces, which moves the p90 by a quarter either way (printed above),
+    // and the overall max more.
+    let growth = p50s[1] as f64 / p50s[0].max(1) as f64;
     checks.push((
-        (2.0 - MAX_PEAK_GROWTH..=MAX_PEAK_GROWTH).contains(&growth)
-            && walks.iter().all(|w| w.items == w.total),
+        growth <= MAX_PEAK_GROWTH && walks.iter().all(|w| w.items == w.total),
         format!(
-            "peak heap per page (p90) walking {} fills within 10% of walking {}: {growth:.3}x \
-             (overall max {:.2}x)",
+            "peak heap per page (median) walking {} fills at most 10% above walking {}: \
+             {growth:.3}x (overall max {:.2}x)",
             walks[1].total,
             walks[0].total,
             walks[1].peak_bytes as f64 / walks[0].peak_bytes.max(1) as f64
@@ -437,15 +439,15 @@ pub fn report(scale: Scale, provider: &str, mut progress: impl FnMut(&str)) -> V
                 checks.push((
                     scaling.holds(),
                     format!(
-                        "{threads} threads sharing one client, {}: facade {:.0}/s >= plain \
-                         reqwest::blocking {:.0}/s: {:.3}x (median of per-round ratios; two plain \
-                         clients differ by {:.3} per round, so >= {:.3}x holds)",
+                        "{threads} threads sharing one client, {}: facade / plain \
+                         reqwest::blocking {:.3}x >= {:.3}x (median of per-round ratios; two \
+                         plain clients differ by {:.3} per round; medians {:.0}/s and {:.0}/s)",
                         key.label(),
+                        scaling.ratio,
+                        1.0 - scaling.noise,
+                        scaling.noise,
                         scaling.facade,
                         scaling.plain,
-                        scaling.ratio,
-                        scaling.noise,
-                        1.0 - scaling.noise
                     ),
                 ));
             }
