@@ -17,7 +17,7 @@
 //!   array items, an inline body) are compared where they sit.
 //!
 //! Verdicts come from [`super::rules`], narrowed by [`Report::judge`] to
-//! the changes handwritten code feels ([`facade`]); [`render_markdown`] and
+//! the changes handwritten code feels (`diff/facade.rs`); [`render_markdown`] and
 //! [`to_json`] print a [`Report`].
 
 mod facade;

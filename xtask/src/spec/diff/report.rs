@@ -167,7 +167,7 @@ pub struct Report {
 
 impl Report {
     /// Judges each change the rules call breaking against the generated
-    /// items handwritten code uses (see [`super::facade`]).
+    /// items handwritten code uses (see `diff/facade.rs`).
     pub fn judge(&mut self, usage: &FacadeUsage) {
         super::facade::judge(&mut self.changes, usage);
     }

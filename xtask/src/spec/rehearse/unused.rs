@@ -13,6 +13,7 @@ use serde_yaml_ng::Value;
 use super::mutations::{key, mapping_at, Applied, RENAMED_PREFIX};
 use crate::codegen::REPLACED_SCHEMAS;
 use crate::spec::facade_usage::{loose, FacadeUsage, Item};
+use crate::spec::model;
 use crate::spec::surface::method_name;
 
 fn usage() -> Result<FacadeUsage, String> {
@@ -48,17 +49,10 @@ fn field_used(usage: &FacadeUsage, schema: &str, field: &str) -> bool {
 }
 
 fn schema_names(doc: &Value) -> Vec<String> {
-    let mut names: Vec<String> = doc
-        .get("components")
-        .and_then(|c| c.get("schemas"))
-        .and_then(Value::as_mapping)
-        .map(|m| {
-            m.keys()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut names: Vec<String> = model::schemas(doc)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
     names.sort();
     names
 }
