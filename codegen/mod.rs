@@ -51,6 +51,7 @@ pub fn generate(spec_yaml: &str, marking: Marking) -> CodegenResult<String> {
         serde_yaml_ng::from_str(spec_yaml).map_err(|e| format!("spec is not valid YAML: {e}"))?;
     normalize(&mut document);
     let lenient_success = operations_whose_success_accepts_any_object(&document);
+    let operations = spec_operations(&document);
     let spec: openapiv3::OpenAPI = serde_json::from_value(document)
         .map_err(|e| format!("spec is not a valid OpenAPI 3.0 document: {e}"))?;
 
@@ -93,6 +94,7 @@ pub fn generate(spec_yaml: &str, marking: Marking) -> CodegenResult<String> {
     decode_success_without_header_copy(&mut file);
     skip_absent_query_parameters(&mut file);
     add_lenient_success_list(&mut file, &lenient_success)?;
+    add_operation_list(&mut file, &operations);
     if marking == Marking::UsageScan {
         mark_every_item_deprecated(&mut file);
     }
@@ -780,6 +782,44 @@ fn snake_case(id: &str) -> String {
 
 /// Emit `LENIENT_SUCCESS_OPERATIONS`, after checking that every name is one the
 /// generated code really uses (a naming mismatch would silently disable the check).
+/// Every operation of the document: upper-case method, path template, `operationId`
+/// (empty where the spec gives none), in the document's order.
+fn spec_operations(document: &Value) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    let Some(paths) = document.get("paths").and_then(Value::as_object) else {
+        return out;
+    };
+    for (path, item) in paths {
+        for method in METHODS {
+            if let Some(operation) = item.get(method) {
+                let id = operation
+                    .get("operationId")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                out.push((method.to_ascii_uppercase(), path.clone(), id.to_owned()));
+            }
+        }
+    }
+    out
+}
+
+/// `SPEC_OPERATIONS`: what the sandbox answers `501 not implemented` for when none of
+/// its routes takes a request, so that an operation Kalshi adds is an operation the
+/// sandbox knows it lacks (not a `404`) without anyone listing it by hand.
+fn add_operation_list(file: &mut syn::File, operations: &[(String, String, String)]) {
+    let rows: Vec<syn::Expr> = operations
+        .iter()
+        .map(|(method, path, id)| syn::parse_quote!((#method, #path, #id)))
+        .collect();
+    let item: syn::Item = syn::parse_quote! {
+        /// Every operation of the spec: method, path template below the base URL
+        /// (`/portfolio/orders/{order_id}`), `operationId`.
+        #[allow(dead_code)]
+        pub const SPEC_OPERATIONS: &[(&str, &str, &str)] = &[#(#rows),*];
+    };
+    file.items.push(item);
+}
+
 fn add_lenient_success_list(file: &mut syn::File, names: &[String]) -> CodegenResult<()> {
     let source = prettyplease::unparse(file);
     for name in names {

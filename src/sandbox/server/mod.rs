@@ -379,74 +379,26 @@ fn journal_entry(
     }
 }
 
-/// Operations of the spec the sandbox does not implement.
-const NOT_IMPLEMENTED: &[(&str, &str, &str)] = &[
-    ("GET", "/portfolio/deposits", "GetDeposits"),
-    (
-        "POST",
-        "/portfolio/intra_exchange_instance_transfer",
-        "IntraExchangeInstanceTransfer",
-    ),
-    (
-        "GET",
-        "/portfolio/intra_exchange_instance_transfers",
-        "GetIntraExchangeInstanceTransfers",
-    ),
-    (
-        "GET",
-        "/portfolio/intra_exchange_instance_transfers/*",
-        "GetIntraExchangeInstanceTransfer",
-    ),
-    ("POST", "/portfolio/subaccounts", "CreateSubaccount"),
-    (
-        "GET",
-        "/portfolio/subaccounts/balances",
-        "GetSubaccountBalances",
-    ),
-    (
-        "GET",
-        "/portfolio/subaccounts/netting",
-        "GetSubaccountNetting",
-    ),
-    (
-        "PUT",
-        "/portfolio/subaccounts/netting",
-        "UpdateSubaccountNetting",
-    ),
-    (
-        "POST",
-        "/portfolio/subaccounts/transfer",
-        "ApplySubaccountTransfer",
-    ),
-    (
-        "GET",
-        "/portfolio/subaccounts/transfers",
-        "GetSubaccountTransfers",
-    ),
-    (
-        "GET",
-        "/portfolio/target_balance_allocation",
-        "GetTargetBalanceAllocation",
-    ),
-    (
-        "POST",
-        "/portfolio/target_balance_allocation",
-        "SetTargetBalanceAllocation",
-    ),
-    ("GET", "/portfolio/withdrawals", "GetWithdrawals"),
-];
-
-fn not_implemented(method: &Method, path: &str) -> Option<&'static str> {
-    NOT_IMPLEMENTED.iter().find_map(|(m, p, operation)| {
-        let matches = match p.strip_suffix("/*") {
-            Some(prefix) => path
-                .strip_prefix(prefix)
-                .and_then(|rest| rest.strip_prefix('/'))
-                .is_some_and(|id| !id.is_empty() && !id.contains('/')),
-            None => path == *p,
-        };
-        (method.as_str() == *m && matches).then_some(*operation)
-    })
+/// The operation of the vendored spec a request is for, if any: its `operationId`.
+/// The list is generated from the spec (`SPEC_OPERATIONS`), so an operation Kalshi
+/// adds is one the sandbox knows it does not implement (`501`), not an unknown path.
+fn spec_operation(method: &Method, path: &str) -> Option<&'static str> {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    crate::generated::SPEC_OPERATIONS
+        .iter()
+        .find_map(|(m, template, operation)| {
+            let pattern: Vec<&str> = template.trim_start_matches('/').split('/').collect();
+            let matches = method.as_str() == *m
+                && pattern.len() == segments.len()
+                && pattern.iter().zip(&segments).all(|(p, s)| {
+                    if p.starts_with('{') && p.ends_with('}') {
+                        !s.is_empty()
+                    } else {
+                        p == s
+                    }
+                });
+            matches.then_some(*operation)
+        })
 }
 
 /// One API request, as the route groups see it.
@@ -478,13 +430,6 @@ fn route(
     params: &HashMap<String, String>,
     body: &[u8],
 ) -> Res<Response> {
-    if let Some(operation) = not_implemented(method, path) {
-        return Err(err(
-            501,
-            "not_implemented",
-            format!("the sandbox does not implement {operation}"),
-        ));
-    }
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let call = Call {
         method: method.as_str(),
@@ -499,11 +444,16 @@ fn route(
         .or_else(|| order_groups::route(exchange, &call))
         .or_else(|| portfolio::route(exchange, &call))
         .or_else(|| markets::route(exchange, &call))
-        .unwrap_or_else(|| {
-            Err(err(
+        .unwrap_or_else(|| match spec_operation(method, path) {
+            Some(operation) => Err(err(
+                501,
+                "not_implemented",
+                format!("the sandbox does not implement {operation}"),
+            )),
+            None => Err(err(
                 404,
                 "not_found",
                 format!("no route for {method} {API_PREFIX}{path}"),
-            ))
+            )),
         })
 }
