@@ -33,8 +33,9 @@
 //!   liquidity, matching with price-time priority, fills, positions, balance, fees,
 //!   settlements, order groups, queue positions. The rules (fee, balance, settlement)
 //!   are documented below under *Exchange rules*.
-//! * **Every `/portfolio` operation the facade exposes**; the spec's other
-//!   `/portfolio` operations answer `501` with code `not_implemented`.
+//! * **Every `/portfolio` operation the facade exposes**; every other operation of
+//!   the vendored spec (listed at build time, so a newly imported one too) answers
+//!   `501` with code `not_implemented`.
 //! * **The market reads** `GET /markets` (filters `event_ticker`, `series_ticker`,
 //!   `status`, `tickers`, `mve_filter`; paginated), `GET /markets/{ticker}`,
 //!   `GET /markets/{ticker}/orderbook` (`depth`) and `GET /events/{event_ticker}`,
