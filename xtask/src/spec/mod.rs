@@ -240,8 +240,22 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// The workspace root: xtask lives in `<root>/xtask`.
+/// The workspace root: the nearest directory, from the current one up, that
+/// holds `xtask/Cargo.toml` beside a `Cargo.toml`; failing that, the one this
+/// binary was built from.
+///
+/// The current directory comes first because two checkouts that share a
+/// target directory (a global `CARGO_TARGET_DIR`) share the `xtask` binary
+/// too: cargo runs whichever checkout built it last, and a root compiled into
+/// it would make `spec import` write into the other checkout.
 pub fn workspace_root() -> PathBuf {
+    let is_root =
+        |dir: &Path| dir.join("Cargo.toml").is_file() && dir.join("xtask/Cargo.toml").is_file();
+    if let Ok(current) = std::env::current_dir() {
+        if let Some(root) = current.ancestors().find(|dir| is_root(dir)) {
+            return root.to_path_buf();
+        }
+    }
     let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     manifest_dir
         .parent()
