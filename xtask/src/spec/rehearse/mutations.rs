@@ -41,6 +41,10 @@ pub const FIELD_SCHEMAS: [&str; 7] = [
 /// do not set would fail at run time, not at build time).
 pub const REQUIRED_FIELD_SCHEMAS: [&str; 2] = ["Order", "Fill"];
 
+/// The enum schemas a value is added to: one the facade reads in responses, and
+/// one it sends in requests (and reads back in orders), whose variants it names.
+pub const ENUM_SCHEMAS: [&str; 2] = ["OrderStatus", "SelfTradePreventionType"];
+
 /// What a renamed schema's name starts with: `rename-schema-orderstatus`
 /// makes `OrderStatus` `RehearsalAddedOrderStatus`.
 pub const RENAMED_PREFIX: &str = "RehearsalAdded";
@@ -76,8 +80,9 @@ pub enum MutationKind {
     /// The last value of the `OrderStatus` enum (a response-only enum the
     /// facade and the sandbox name variants of) is deleted.
     RemoveEnumValueOrderStatus,
-    /// A new value at the end of the `OrderStatus` enum.
-    AddEnumValueOrderStatus,
+    /// A new value at the end of an enum schema: `OrderStatus` (responses),
+    /// `SelfTradePreventionType` (requests and responses).
+    AddEnumValue { schema: &'static str },
     /// The `OrderStatus` schema is renamed (same shape, every `$ref`
     /// follows): `type_renamed`.
     RenameSchemaOrderStatus,
@@ -168,10 +173,12 @@ pub fn all() -> Vec<Mutation> {
         name: "remove-enum-value-orderstatus".into(),
         kind: MutationKind::RemoveEnumValueOrderStatus,
     });
-    list.push(Mutation {
-        name: "add-enum-value-orderstatus".into(),
-        kind: MutationKind::AddEnumValueOrderStatus,
-    });
+    for schema in ENUM_SCHEMAS {
+        list.push(Mutation {
+            name: format!("add-enum-value-{}", schema.to_ascii_lowercase()),
+            kind: MutationKind::AddEnumValue { schema },
+        });
+    }
     for (name, kind) in [
         (
             "rename-schema-orderstatus",
@@ -276,8 +283,8 @@ impl Mutation {
             MutationKind::RemoveEnumValueOrderStatus => {
                 "remove the last value of the OrderStatus enum".to_owned()
             }
-            MutationKind::AddEnumValueOrderStatus => {
-                format!("add the value `{ADDED_NAME}` to the OrderStatus enum")
+            MutationKind::AddEnumValue { schema } => {
+                format!("add the value `{ADDED_NAME}` to the {schema} enum")
             }
             MutationKind::RenameSchemaOrderStatus => {
                 format!("rename the schema OrderStatus to {RENAMED_PREFIX}OrderStatus (same shape)")
@@ -337,7 +344,7 @@ impl Mutation {
             MutationKind::RequireEveryOptionalResponseField => require_every_optional_field(doc),
             MutationKind::RemoveEveryResponseNullable => remove_every_response_nullable(doc),
             MutationKind::RemoveEnumValueOrderStatus => remove_enum_value(doc, "OrderStatus"),
-            MutationKind::AddEnumValueOrderStatus => add_enum_value(doc, "OrderStatus"),
+            MutationKind::AddEnumValue { schema } => add_enum_value(doc, schema),
             MutationKind::RenameSchemaOrderStatus => {
                 rename_schema_to(doc, "OrderStatus", &format!("{RENAMED_PREFIX}OrderStatus"))
             }
