@@ -202,21 +202,11 @@ pub fn all() -> Vec<Mutation> {
             "add-success-body-cancelallorders",
             MutationKind::AddSuccessBodyCancelAllOrders,
         ),
-    ] {
-        list.push(Mutation {
-            name: name.into(),
-            kind,
-        });
-    }
-    list.push(Mutation {
-        name: "add-get-operation".into(),
-        kind: MutationKind::AddGetOperation,
-    });
-    list.push(Mutation {
-        name: "add-optional-query-parameter".into(),
-        kind: MutationKind::AddOptionalQueryParameter,
-    });
-    for (name, kind) in [
+        ("add-get-operation", MutationKind::AddGetOperation),
+        (
+            "add-optional-query-parameter",
+            MutationKind::AddOptionalQueryParameter,
+        ),
         ("rename-unnamed-schema", MutationKind::RenameUnnamedSchema),
         ("retype-unused-field", MutationKind::RetypeUnusedField),
         (
