@@ -780,8 +780,6 @@ fn snake_case(id: &str) -> String {
     out
 }
 
-/// Emit `LENIENT_SUCCESS_OPERATIONS`, after checking that every name is one the
-/// generated code really uses (a naming mismatch would silently disable the check).
 /// Every operation of the document: upper-case method, path template, `operationId`
 /// (empty where the spec gives none), in the document's order.
 fn spec_operations(document: &Value) -> Vec<(String, String, String)> {
@@ -820,6 +818,8 @@ fn add_operation_list(file: &mut syn::File, operations: &[(String, String, Strin
     file.items.push(item);
 }
 
+/// Emit `LENIENT_SUCCESS_OPERATIONS`, after checking that every name is one the
+/// generated code really uses (a naming mismatch would silently disable the check).
 fn add_lenient_success_list(file: &mut syn::File, names: &[String]) -> CodegenResult<()> {
     let source = prettyplease::unparse(file);
     for name in names {
