@@ -3,6 +3,8 @@
 //! for it, and reads the JSON the script writes. Without `BENCH_PEERS` nothing runs and
 //! the report says "peer not measured": no peer figure is ever a constant here.
 
+use std::path::PathBuf;
+
 use super::*;
 
 /// One peer's figures, as its script measured them. `None` where it did not run a

@@ -2,6 +2,10 @@
 //! targets in BENCHMARKS.md. Printed, never asserted: a busy machine must not fail a
 //! build.
 
+use std::hint::black_box;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
 use super::*;
 
 /// Targets the report checks.
