@@ -173,7 +173,7 @@ fn vendored_file_is_up_to_date() {
             vendored_path.display()
         );
     };
-    let Some(input) = shared_spec(source) else {
+    let Some(input) = recorded_upstream(&vendored) else {
         return;
     };
     let bytes = fs::read(input).unwrap();

@@ -12,8 +12,10 @@
 //! prose, reordered keys, quoting, an unreachable component), every `$ref`
 //! must resolve, and the provenance block must be well-formed and name the
 //! checked-in tolerance list. When the upstream file named in the header is
-//! present, its checksum is compared and it is re-imported in memory: the
-//! result must be the file, byte for byte.
+//! present and has the recorded checksum, it is re-imported in memory: the
+//! result must be the file, byte for byte. A file of that name with another
+//! checksum is another document (a copy edited into a synthetic next version
+//! keeps its name), so it is reported and not re-imported.
 
 use std::fmt;
 use std::fs;
@@ -373,7 +375,7 @@ fn first_difference(expected: &str, actual: &str) -> Option<(usize, String, Stri
 }
 
 /// `info.version` = `info.x-upstream.version`, a well-formed checksum, and,
-/// when the named upstream file is present, its checksum and a byte-for-byte
+/// when the named upstream file is present with that checksum, a byte-for-byte
 /// re-import.
 fn provenance(
     text: &str,
@@ -439,17 +441,24 @@ fn provenance(
     match fs::read(&path) {
         Ok(bytes) => {
             let actual = sha256_hex(&bytes);
-            results.push(if actual == sha {
-                Ok(format!("sha256 matches {}", path.display()))
+            if actual == sha {
+                results.push(Ok(format!("sha256 matches {}", path.display())));
+                results.push(reimport(
+                    text, &bytes, source, &path, tolerances, extra, retained,
+                ));
             } else {
-                Err(format!(
-                    "provenance: {} has sha256 {actual}, the file records {sha}",
+                // Another document under the recorded name: a synthetic next
+                // version saved as a copy, or a newer upstream downloaded under
+                // the old name. It is not what the file was made from, so
+                // re-importing it proves nothing either way; the slice checksum
+                // and the canonical-form check above still hold the file to
+                // what the importer wrote.
+                results.push(Ok(format!(
+                    "{} has sha256 {actual}, not the recorded {sha}: another document \
+                     under that name, so the file was not re-imported from it",
                     path.display()
-                ))
-            });
-            results.push(reimport(
-                text, &bytes, source, &path, tolerances, extra, retained,
-            ));
+                )));
+            }
         }
         Err(_) => results.push(Ok(format!(
             "{} is not present, so the checksum was not compared with it",

@@ -281,6 +281,29 @@ pub fn mask_sha(output: &str) -> String {
         .join("\n")
 }
 
+/// The upstream document the vendored file `text` was imported from: the file
+/// its header names in `../shared`, when that file is there and has the
+/// checksum its provenance records. `None` (after saying why) otherwise, for
+/// instance after importing a synthetic next version saved under the same name.
+pub fn recorded_upstream(text: &str) -> Option<PathBuf> {
+    let source = xtask::spec::check::header_source(text)?;
+    let path = shared_spec(source)?;
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).ok()?;
+    let recorded = doc["info"]["x-upstream"]["sha256"]
+        .as_str()
+        .unwrap_or_default();
+    let actual = xtask::spec::sha256_hex(&std::fs::read(&path).ok()?);
+    if actual == recorded {
+        Some(path)
+    } else {
+        println!(
+            "skipping: {} is not the recorded upstream (sha256 {actual}, recorded {recorded})",
+            path.display()
+        );
+        None
+    }
+}
+
 /// The upstream copies live beside the workspace, in `../shared`; CI lays
 /// them out the same way. Returns `None` (after saying so) when absent.
 pub fn shared_spec(file: &str) -> Option<PathBuf> {
