@@ -186,38 +186,16 @@ pub fn kept_optional_description(entry: &KeptOptional) -> String {
     )
 }
 
-/// Rebuilds a property kept optional: `description` (upstream's, then ours,
-/// once), the marker, then its own keywords, a `$ref` wrapped in `allOf` as
-/// for a retained field. Applying it to its own output changes nothing.
+/// Rebuilds a property kept optional, its description upstream's then ours
+/// (once: applying it to its own output changes nothing).
 fn kept_optional_property(property: &Value, entry: &KeptOptional) -> Value {
-    let mut out = Mapping::new();
     let ours = kept_optional_description(entry);
     let described = match property.get("description").and_then(Value::as_str) {
         Some(text) if text.ends_with(&ours) => text.to_owned(),
         Some(text) if !text.trim().is_empty() => format!("{text}\n\n{ours}"),
         _ => ours,
     };
-    out.insert("description".into(), described.into());
-    out.insert(KEPT_OPTIONAL.into(), entry.required_in.as_str().into());
-    if let Some(map) = property.as_mapping() {
-        if let Some(reference) = map.get("$ref") {
-            let mut member = Mapping::new();
-            member.insert("$ref".into(), reference.clone());
-            out.insert(
-                "allOf".into(),
-                Value::Sequence(vec![Value::Mapping(member)]),
-            );
-        } else {
-            for (key, value) in map {
-                if !matches!(key.as_str(), Some("description"))
-                    && key.as_str() != Some(KEPT_OPTIONAL)
-                {
-                    out.insert(key.clone(), value.clone());
-                }
-            }
-        }
-    }
-    Value::Mapping(out)
+    marked_property(property, described, KEPT_OPTIONAL, &entry.required_in)
 }
 
 /// The sentence the importer puts on a retained property.
@@ -237,20 +215,26 @@ pub fn description(entry: &RetainedField) -> String {
     )
 }
 
-/// Rebuilds a retained property: `description` (upstream's, then ours), the
-/// marker, then its own keywords. A `$ref` is wrapped in `allOf` (OpenAPI
-/// 3.0 ignores a `$ref`'s siblings), which the generator turns into the
-/// referenced type itself, so the Rust field keeps its type.
+/// Rebuilds a retained property, its description upstream's then ours; the
+/// Rust field keeps its type (see [`marked_property`]).
 fn retained_property(entry: &RetainedField) -> Value {
-    let mut out = Mapping::new();
     let ours = description(entry);
     let described = match entry.property.get("description").and_then(Value::as_str) {
         Some(text) if !text.trim().is_empty() => format!("{text}\n\n{ours}"),
         _ => ours,
     };
+    marked_property(&entry.property, described, MARKER, &entry.dropped_in)
+}
+
+/// A property as the importer writes one it marks: `description`, the marker
+/// key with its version, then the property's own keywords but those two. A
+/// `$ref` becomes the only member of an `allOf`, since OpenAPI 3.0 ignores a
+/// `$ref`'s siblings; the generator turns that into the referenced type itself.
+fn marked_property(property: &Value, described: String, marker: &str, version: &str) -> Value {
+    let mut out = Mapping::new();
     out.insert("description".into(), described.into());
-    out.insert(MARKER.into(), entry.dropped_in.as_str().into());
-    if let Some(map) = entry.property.as_mapping() {
+    out.insert(marker.into(), version.into());
+    if let Some(map) = property.as_mapping() {
         if let Some(reference) = map.get("$ref") {
             let mut member = Mapping::new();
             member.insert("$ref".into(), reference.clone());
@@ -260,7 +244,7 @@ fn retained_property(entry: &RetainedField) -> Value {
             );
         } else {
             for (key, value) in map {
-                if !matches!(key.as_str(), Some("description")) && key.as_str() != Some(MARKER) {
+                if !matches!(key.as_str(), Some("description")) && key.as_str() != Some(marker) {
                     out.insert(key.clone(), value.clone());
                 }
             }
