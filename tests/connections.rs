@@ -6,7 +6,7 @@
 //! The server here is raw TCP speaking HTTP/1.1 keep-alive, one thread per connection,
 //! and counts the connections it accepts. Nothing is timed; every wait is bounded.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -15,6 +15,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use kalshi_portfolio::{Client, Environment};
+
+mod raw_http;
 
 /// How long the server's first answer on a connection waits for the others (see
 /// [`Server::start`]); also bounds every other wait.
@@ -100,30 +102,9 @@ fn serve(stream: TcpStream, accepted: &AtomicUsize, gate: usize, stop: &AtomicBo
     let mut reader = BufReader::new(stream);
     let mut first = true;
     while !stop.load(Ordering::Relaxed) {
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+        let Some(request) = raw_http::read_request(&mut reader) else {
             return;
-        }
-        let mut content_length = 0usize;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = line.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
-                    content_length = value.trim().parse().unwrap_or(0);
-                }
-            }
-        }
-        let mut body = vec![0u8; content_length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
+        };
         if first {
             first = false;
             let started = Instant::now();
@@ -131,8 +112,7 @@ fn serve(stream: TcpStream, accepted: &AtomicUsize, gate: usize, stop: &AtomicBo
                 std::thread::sleep(Duration::from_millis(1));
             }
         }
-        let target = request_line.split_whitespace().nth(1).unwrap_or("/");
-        let answer = respond(target);
+        let answer = respond(&request.target);
         let head = format!(
             "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
             answer.len()

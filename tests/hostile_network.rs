@@ -10,6 +10,7 @@
 //! other tests.
 
 mod hostile_support;
+mod raw_http;
 // The order shape shared with the other scripted exchanges, without their server.
 #[path = "support/orders.rs"]
 mod orders;

@@ -12,7 +12,7 @@
 //! keep-alive answer, and then closes it. Each call below must succeed on its first
 //! and only attempt (retries are off), and each must have used a new connection.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,6 +21,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kalshi_portfolio::{Client, Environment, RetryPolicy};
+
+mod raw_http;
 
 /// Starts the server; every connection it has closed is reported on the channel.
 fn start() -> (SocketAddr, Arc<AtomicUsize>, mpsc::Receiver<()>) {
@@ -51,25 +53,7 @@ fn answer_once(stream: TcpStream) {
         return;
     };
     let mut reader = BufReader::new(stream);
-    let mut content_length = 0usize;
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        let trimmed = line.trim_end();
-        if trimmed.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = trimmed.split_once(':') {
-            if name.eq_ignore_ascii_case("content-length") {
-                content_length = value.trim().parse().unwrap_or(0);
-            }
-        }
-    }
-    let mut body = vec![0u8; content_length];
-    if reader.read_exact(&mut body).is_err() {
+    if raw_http::read_request(&mut reader).is_none() {
         return;
     }
     let answer =
