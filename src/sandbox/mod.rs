@@ -35,7 +35,7 @@
 //!   are documented below under *Exchange rules*.
 //! * **Every `/portfolio` operation the facade exposes**; every other operation of
 //!   the vendored spec (listed at build time, so a newly imported one too) answers
-//!   `501` with code `not_implemented`.
+//!   `501` with code `not_implemented`, signed or not.
 //! * **The market reads** `GET /markets` (filters `event_ticker`, `series_ticker`,
 //!   `status`, `tickers`, `mve_filter`; paginated), `GET /markets/{ticker}`,
 //!   `GET /markets/{ticker}/orderbook` (`depth`) and `GET /events/{event_ticker}`,

@@ -12,6 +12,11 @@ use crate::types::{self, builder};
 /// Kalshi's largest orderbook `depth`.
 const MAX_DEPTH: usize = 100;
 
+/// The operations (`operationId`s) [`route`] serves; the sandbox answers `501` to the
+/// spec's other operations before it checks a signature.
+pub(super) const OPERATIONS: &[&str] =
+    &["GetMarkets", "GetMarket", "GetMarketOrderbook", "GetEvent"];
+
 /// The answer of a market read, or `None` when the request is not one.
 pub(super) fn route(exchange: &mut Exchange, call: &Call<'_>) -> Option<Res<Response>> {
     let now = call.now;

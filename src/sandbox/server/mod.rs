@@ -11,7 +11,8 @@
 //!
 //! Every answer to an operation of the spec uses a status the spec lists for it
 //! (`tests/sandbox_schema.rs` checks this), except `501` for the operations the
-//! sandbox does not implement and the faults a caller injects.
+//! sandbox does not implement (answered before the signature is checked: see
+//! `serves`) and the faults a caller injects.
 
 mod admin;
 mod auth;
@@ -207,6 +208,12 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Respon
         }
     }
 
+    // An operation of the spec the sandbox does not serve says so whatever the
+    // credentials: the spec may list no 401 for it (a newly imported operation need
+    // not), and nothing behind it could leak.
+    if let Some(operation) = spec_operation(&parts.method, &api_path).filter(|op| !serves(op)) {
+        return error_response(&not_implemented(operation));
+    }
     if let Err(e) = auth::authenticate(&shared, &parts.method, &path, &parts.headers) {
         return error_response(&e);
     }
@@ -401,6 +408,26 @@ fn spec_operation(method: &Method, path: &str) -> Option<&'static str> {
         })
 }
 
+/// Whether a route group serves `operation`, by its `OPERATIONS` list.
+fn serves(operation: &str) -> bool {
+    [
+        orders::OPERATIONS,
+        order_groups::OPERATIONS,
+        portfolio::OPERATIONS,
+        markets::OPERATIONS,
+    ]
+    .iter()
+    .any(|served| served.contains(&operation))
+}
+
+fn not_implemented(operation: &str) -> SandboxError {
+    err(
+        501,
+        "not_implemented",
+        format!("the sandbox does not implement {operation}"),
+    )
+}
+
 /// One API request, as the route groups see it.
 pub(super) struct Call<'a> {
     method: &'a str,
@@ -445,11 +472,8 @@ fn route(
         .or_else(|| portfolio::route(exchange, &call))
         .or_else(|| markets::route(exchange, &call))
         .unwrap_or_else(|| match spec_operation(method, path) {
-            Some(operation) => Err(err(
-                501,
-                "not_implemented",
-                format!("the sandbox does not implement {operation}"),
-            )),
+            // Listed in a group's OPERATIONS but not routed by it.
+            Some(operation) => Err(not_implemented(operation)),
             None => Err(err(
                 404,
                 "not_found",

@@ -14,6 +14,18 @@ use crate::types::builder;
 /// The code of a refusal for a group that does not exist (in this account).
 const NOT_FOUND: &str = "order_group_not_found";
 
+/// The operations (`operationId`s) [`route`] serves; the sandbox answers `501` to the
+/// spec's other operations before it checks a signature.
+pub(super) const OPERATIONS: &[&str] = &[
+    "GetOrderGroups",
+    "CreateOrderGroup",
+    "GetOrderGroup",
+    "DeleteOrderGroup",
+    "ResetOrderGroup",
+    "TriggerOrderGroup",
+    "UpdateOrderGroupLimit",
+];
+
 /// The answer of an order group route, or `None` when the request is not one.
 pub(super) fn route(exchange: &mut Exchange, call: &Call<'_>) -> Option<Res<Response>> {
     let Call {

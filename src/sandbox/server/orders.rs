@@ -18,6 +18,22 @@ use crate::sandbox::exchange::{
 use crate::sandbox::SandboxError;
 use crate::types::builder;
 
+/// The operations (`operationId`s) [`route`] serves; the sandbox answers `501` to the
+/// spec's other operations before it checks a signature.
+pub(super) const OPERATIONS: &[&str] = &[
+    "CreateOrderV2",
+    "CancelAllOrders",
+    "BatchCreateOrdersV2",
+    "BatchCancelOrdersV2",
+    "CancelOrderV2",
+    "AmendOrderV2",
+    "DecreaseOrderV2",
+    "GetOrders",
+    "GetOrderQueuePositions",
+    "GetOrder",
+    "GetOrderQueuePosition",
+];
+
 /// The answer of an order route, or `None` when the request is not one.
 pub(super) fn route(exchange: &mut Exchange, call: &Call<'_>) -> Option<Res<Response>> {
     let Call {

@@ -11,6 +11,16 @@ use super::{ok, to_json, Call, Res};
 use crate::sandbox::exchange::{wire, Exchange, FillFilter, PositionFilter, SettlementFilter};
 use crate::types::builder;
 
+/// The operations (`operationId`s) [`route`] serves; the sandbox answers `501` to the
+/// spec's other operations before it checks a signature.
+pub(super) const OPERATIONS: &[&str] = &[
+    "GetBalance",
+    "GetFills",
+    "GetPositions",
+    "GetSettlements",
+    "GetPortfolioRestingOrderTotalValue",
+];
+
 /// The answer of a portfolio read, or `None` when the request is not one.
 pub(super) fn route(exchange: &mut Exchange, call: &Call<'_>) -> Option<Res<Response>> {
     let now = call.now;
