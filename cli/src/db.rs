@@ -137,8 +137,12 @@ pub fn open(path: &std::path::Path) -> anyhow::Result<Connection> {
             path.display()
         );
     }
-    db.execute_batch(SCHEMA)?;
-    db.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    // One transaction, so a run killed while creating the schema leaves all of it
+    // or none (the version is in the same transaction).
+    let schema = db.unchecked_transaction()?;
+    schema.execute_batch(SCHEMA)?;
+    schema.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    schema.commit()?;
     Ok(db)
 }
 
