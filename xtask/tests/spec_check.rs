@@ -84,13 +84,33 @@ fn vendored_file_matches_its_upstream_checksum() {
     );
 }
 
+/// The text an object schema without a description of its own starts with in
+/// the vendored file (`    Name:\n      type: object\n`), for hand edits that add
+/// prose: which schemas have one changes from release to release.
+fn undescribed_object_schema(text: &str) -> String {
+    let doc: Value = serde_yaml_ng::from_str(text).unwrap();
+    xtask::spec::model::schemas(&doc)
+        .into_iter()
+        .filter(|(_, schema)| {
+            schema.get("description").is_none()
+                && schema.get("type").and_then(Value::as_str) == Some("object")
+        })
+        .map(|(name, _)| format!("    {name}:\n      type: object\n"))
+        .find(|anchor| text.contains(anchor.as_str()))
+        .expect("the vendored file has an object schema without a description")
+}
+
 #[test]
 fn prose_added_by_hand_is_not_canonical() {
-    let edited = vendored_text().replacen(
-        "    Fill:\n      type: object\n",
-        "    Fill:\n      example: A fill.\n      type: object\n",
+    let text = vendored_text();
+    let anchor = undescribed_object_schema(&text);
+    let head = anchor.strip_suffix("      type: object\n").unwrap();
+    let edited = text.replacen(
+        &anchor,
+        &format!("{head}      example: A fill.\n      type: object\n"),
         1,
     );
+    assert_ne!(edited, text);
     let found = problems(&edited, &no_upstream());
     assert_eq!(found.len(), 2, "{found:?}");
     assert!(found[0].contains("edited after import"), "{found:?}");
@@ -98,11 +118,12 @@ fn prose_added_by_hand_is_not_canonical() {
     assert!(found[1].contains("example: A fill."), "{found:?}");
     // A description is kept by the importer (it becomes rustdoc), so one added by
     // hand is canonical in form; the recorded checksum still gives it away.
-    let described = vendored_text().replacen(
-        "    Fill:\n      type: object\n",
-        "    Fill:\n      description: A fill.\n      type: object\n",
+    let described = text.replacen(
+        &anchor,
+        &format!("{head}      description: A fill.\n      type: object\n"),
         1,
     );
+    assert_ne!(described, text);
     let found = problems(&described, &no_upstream());
     assert!(
         found.iter().any(|p| p.contains("edited after import")),
