@@ -1453,47 +1453,50 @@ fn a_money_string_that_is_not_a_decimal_is_a_decode_error() {
 #[test]
 fn an_unknown_fill_book_side_decodes_and_serializes_back_unchanged() {
     let mut fill = fill_json(1);
-    fill["book_side"] = json!("cross");
+    fill["book_side"] = json!("x_test_cross");
     let server = TestServer::start(move |_| {
         Reply::json(200, &json!({"fills": [fill.clone()], "cursor": ""}))
     });
     let page = server.client().get_fills().send().expect("decodes");
     let side = &page.items[0].book_side;
-    assert_eq!(side, &BookSide::Unknown("cross".into()));
+    assert_eq!(side, &BookSide::Unknown("x_test_cross".into()));
     assert_eq!(
         serde_json::to_value(side).expect("serializes"),
-        json!("cross")
+        json!("x_test_cross")
     );
 }
 
 #[test]
 fn an_unknown_order_status_decodes_and_serializes_back_unchanged() {
     let server = TestServer::start(|_| {
-        Reply::json(200, &json!({"order": order_json("ord-7f3c", "paused")}))
+        Reply::json(
+            200,
+            &json!({"order": order_json("ord-7f3c", "x_test_paused")}),
+        )
     });
     let order = server.client().get_order("ord-7f3c").expect("decodes");
-    assert_eq!(order.status, OrderStatus::Unknown("paused".into()));
-    assert_eq!(order.status.to_string(), "paused");
+    assert_eq!(order.status, OrderStatus::Unknown("x_test_paused".into()));
+    assert_eq!(order.status.to_string(), "x_test_paused");
     assert_eq!(
         serde_json::to_value(&order.status).expect("serializes"),
-        json!("paused")
+        json!("x_test_paused")
     );
 }
 
 #[test]
 fn unknown_extra_fields_are_ignored() {
     let mut balance = balance_json();
-    balance["margin_dollars"] = json!("5.0000");
-    balance["risk"] = json!({"tier": "premier", "limits": [1, 2]});
+    balance["x_test_margin_dollars"] = json!("5.0000");
+    balance["x_test_risk"] = json!({"tier": "premier", "limits": [1, 2]});
     let mut fill = fill_json(1);
-    fill["liquidity_tag"] = json!("maker-rebate");
+    fill["x_test_liquidity_tag"] = json!("maker-rebate");
     let server = TestServer::start(move |request| {
         if request.path.ends_with("/balance") {
             Reply::json(200, &balance)
         } else {
             Reply::json(
                 200,
-                &json!({"fills": [fill.clone()], "cursor": "", "as_of": 1}),
+                &json!({"fills": [fill.clone()], "cursor": "", "x_test_as_of": 1}),
             )
         }
     });

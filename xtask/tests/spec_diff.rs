@@ -135,13 +135,13 @@ fn prose_and_extensions_are_not_changes() {
 #[test]
 fn optional_response_field_added_is_not_breaking() {
     let change = only_change(|doc| {
-        properties(doc, "Fill").insert("venue".into(), common::parse("type: string"));
+        properties(doc, "Fill").insert("x_test_venue".into(), common::parse("type: string"));
     });
     assert_change(
         &change,
         Section::Schemas,
         "Fill",
-        "venue",
+        "x_test_venue",
         Kind::FieldAdded,
         Rule::OptionalResponseFieldAdded,
     );
@@ -151,14 +151,14 @@ fn optional_response_field_added_is_not_breaking() {
 #[test]
 fn required_response_field_added_is_not_breaking() {
     let change = only_change(|doc| {
-        properties(doc, "Fill").insert("venue".into(), common::parse("type: string"));
-        required_list(doc, "Fill").push("venue".into());
+        properties(doc, "Fill").insert("x_test_venue".into(), common::parse("type: string"));
+        required_list(doc, "Fill").push("x_test_venue".into());
     });
     assert_change(
         &change,
         Section::Schemas,
         "Fill",
-        "venue",
+        "x_test_venue",
         Kind::FieldAdded,
         Rule::RequiredResponseFieldAdded,
     );
@@ -236,7 +236,7 @@ fn response_field_becoming_optional_is_breaking_and_the_reverse_is_not() {
 #[test]
 fn response_enum_value_added_is_not_breaking() {
     let change = only_change(|doc| {
-        enum_list(doc, "OrderStatus").push("paused".into());
+        enum_list(doc, "OrderStatus").push("x_test_paused".into());
     });
     assert_change(
         &change,
@@ -246,7 +246,7 @@ fn response_enum_value_added_is_not_breaking() {
         Kind::EnumValueAdded,
         Rule::ResponseEnumValueAdded,
     );
-    assert_eq!(change.new.as_deref(), Some("paused"));
+    assert_eq!(change.new.as_deref(), Some("x_test_paused"));
     assert!(!change.breaking());
 }
 
@@ -272,7 +272,7 @@ fn request_enum_value_removed_is_breaking_even_in_a_shared_schema() {
 #[test]
 fn request_enum_value_added_is_not_breaking() {
     let change = only_change(|doc| {
-        enum_list(doc, "SelfTradePreventionType").push("cancel_both".into());
+        enum_list(doc, "SelfTradePreventionType").push("x_test_cancel_both".into());
     });
     assert_eq!(change.kind, Kind::EnumValueAdded);
     assert!(!change.breaking());
@@ -364,7 +364,7 @@ fn new_optional_parameter_is_not_breaking_and_required_one_is() {
                 .as_sequence_mut()
                 .unwrap();
             params.push(common::parse(&format!(
-                "{{name: currency, in: query, required: {required}, schema: {{type: string}}}}"
+                "{{name: x_test_currency, in: query, required: {required}, schema: {{type: string}}}}"
             )));
         });
         assert_eq!((change.kind, change.rule), (Kind::ParameterAdded, rule));
@@ -726,9 +726,9 @@ fn a_schema_renamed_with_the_same_shape_is_a_rename() {
     let mut new = old.clone();
     let schemas = new["components"]["schemas"].as_mapping_mut().unwrap();
     let fill = schemas.shift_remove("Fill").unwrap();
-    schemas.insert("Trade".into(), fill);
+    schemas.insert("RenamedFill".into(), fill);
     properties(&mut new, "GetFillsResponse")["fills"]["items"] =
-        common::parse("$ref: '#/components/schemas/Trade'");
+        common::parse("$ref: '#/components/schemas/RenamedFill'");
     let report = diff::diff(&old, &new);
     let renamed = report
         .changes
@@ -745,7 +745,7 @@ fn a_schema_renamed_with_the_same_shape_is_a_rename() {
 
     // With a different shape it is a type change, and breaking.
     let mut other = new.clone();
-    properties(&mut other, "Trade")["fill_id"] = common::parse("type: integer");
+    properties(&mut other, "RenamedFill")["fill_id"] = common::parse("type: integer");
     let report = diff::diff(&old, &other);
     assert!(
         report
