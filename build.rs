@@ -18,7 +18,7 @@ const USAGE_SCAN_ENV: &str = "KALSHI_USAGE_SCAN";
 
 fn main() {
     println!("cargo:rerun-if-changed={SPEC}");
-    println!("cargo:rerun-if-changed=codegen/mod.rs");
+    println!("cargo:rerun-if-changed=codegen");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed={USAGE_SCAN_ENV}");
 

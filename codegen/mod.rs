@@ -13,6 +13,11 @@
 //!   [`skip_absent_query_parameters`] trim what the generated code does on every
 //!   request: an undocumented header, a copy of the response headers, and reqwest's
 //!   work for query parameters that are not set (BENCHMARKS.md measures each).
+//! * [`skip_defaults`] leaves an optional field out of what is serialized while it
+//!   holds the spec's default, so a defaulted field Kalshi adds does not change the
+//!   bytes every request sends.
+
+mod skip_defaults;
 
 use serde_json::{Map, Value};
 
@@ -93,6 +98,7 @@ pub fn generate(spec_yaml: &str, marking: Marking) -> CodegenResult<String> {
     drop_api_version_header(&mut file);
     decode_success_without_header_copy(&mut file);
     skip_absent_query_parameters(&mut file);
+    skip_defaults::skip_default_values(&mut file);
     add_lenient_success_list(&mut file, &lenient_success)?;
     add_operation_list(&mut file, &operations);
     if marking == Marking::UsageScan {

@@ -350,7 +350,8 @@ fn scenarios() -> Vec<Scenario> {
             method: "POST",
             path: "/trade-api/v2/portfolio/order_groups/create",
             query: &[],
-            body: || Some(json!({"contracts_limit_fp": "50.00", "exchange_index": 0})),
+            // exchange_index holds the spec's default (0), so it is not sent.
+            body: || Some(json!({"contracts_limit_fp": "50.00"})),
             reply: |_| {
                 Reply::json(
                     201,

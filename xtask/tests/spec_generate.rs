@@ -119,6 +119,47 @@ fn generated_requests_carry_no_needless_per_request_work() {
     );
 }
 
+/// An optional field with a spec default is serialized only when it holds something
+/// else: a defaulted field Kalshi adds must not change the bytes of every request
+/// (tests/facade.rs checks the real `create_order_group` body leaves
+/// `exchange_index` out).
+#[test]
+fn defaulted_optional_fields_are_skipped_while_they_hold_the_default() {
+    let spec = MINIMAL.replace(
+        "        balance: {type: integer, format: int64}\n",
+        "        balance: {type: integer, format: int64}\n        \
+         exchange_index: {type: integer, default: 0}\n        \
+         venue: {type: string, default: main}\n",
+    );
+    assert_ne!(spec, MINIMAL);
+    let source = xtask::codegen::generate(&spec, xtask::codegen::Marking::None).unwrap();
+    let compact: String = source.split_whitespace().collect();
+    for field in ["exchange_index", "venue"] {
+        let at = compact
+            .find(&format!("pub{field}:"))
+            .unwrap_or_else(|| panic!("no field {field}: {source}"));
+        let attrs = &compact[..at];
+        let attrs = &attrs[attrs.rfind(',').unwrap_or(0)..];
+        assert!(
+            attrs.contains("#[serde(default")
+                && attrs.contains("skip_serializing_if=\"is_spec_default_"),
+            "{field}: {attrs}"
+        );
+    }
+    // The required field and the field without a default are untouched.
+    assert_eq!(
+        compact
+            .matches("skip_serializing_if=\"is_spec_default_")
+            .count(),
+        2,
+        "{source}"
+    );
+    assert!(
+        compact.contains("::serde_json::to_value(value).ok()==::serde_json::to_value("),
+        "{source}"
+    );
+}
+
 /// `cargo xtask spec usage` learns which generated items handwritten code uses from
 /// rustc's deprecation warnings: every struct, field, enum, variant and inherent method
 /// must carry the mark, and the crate as shipped none.

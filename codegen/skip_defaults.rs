@@ -1,0 +1,122 @@
+//! An optional field with a `default` in the spec is written only when it holds
+//! something else.
+//!
+//! typify generates such a field as a plain `T` with `#[serde(default = "…")]`, so
+//! it decodes as the default when absent, but it is serialized on every value:
+//! every request body carries it although the caller never set it, and so does
+//! every answer the sandbox builds. Kalshi adding one (it has, on
+//! `CreateOrderGroupRequest.exchange_index`) would then change the bytes of every
+//! create or answer of that type, which is not a change anyone made. Leaving the
+//! field out means the same thing to the receiver, since absent decodes as the
+//! default on both sides, and keeps the wire what the caller wrote.
+//!
+//! For each such field this pass adds `#[serde(skip_serializing_if = "…")]`
+//! naming a predicate generated beside the struct, which compares the value's
+//! JSON with the default's (the field's type need not implement `PartialEq`).
+
+/// Adds the `skip_serializing_if` attribute and its predicate to every struct
+/// field that has a `serde(default = "…")` and no `skip_serializing_if` yet.
+pub fn skip_default_values(file: &mut syn::File) {
+    let mut counter = 0;
+    skip_in_module(&mut file.items, &mut counter);
+}
+
+fn skip_in_module(items: &mut Vec<syn::Item>, counter: &mut usize) {
+    let mut predicates = Vec::new();
+    for item in items.iter_mut() {
+        match item {
+            syn::Item::Mod(module) => {
+                if let Some((_, inner)) = module.content.as_mut() {
+                    skip_in_module(inner, counter);
+                }
+            }
+            syn::Item::Struct(item) => {
+                for field in item.fields.iter_mut() {
+                    let Some(default) = serde_default(&field.attrs) else {
+                        continue;
+                    };
+                    if has_skip_serializing_if(&field.attrs) {
+                        continue;
+                    }
+                    *counter += 1;
+                    let name_text = format!("is_spec_default_{counter}");
+                    let name = syn::Ident::new(&name_text, proc_macro2::Span::call_site());
+                    let predicate: syn::Item = match default {
+                        // `#[serde(default = "path")]`: a function typify wrote.
+                        DefaultSource::Function(path) => syn::parse_quote! {
+                            fn #name<T: ::serde::Serialize>(value: &T) -> bool {
+                                ::serde_json::to_value(value).ok()
+                                    == ::serde_json::to_value(#path()).ok()
+                            }
+                        },
+                        // `#[serde(default)]`: the spec's default is the type's own
+                        // (0, false, ""), so typify named no function.
+                        DefaultSource::OfType => syn::parse_quote! {
+                            fn #name<T: ::serde::Serialize + ::std::default::Default>(
+                                value: &T,
+                            ) -> bool {
+                                ::serde_json::to_value(value).ok()
+                                    == ::serde_json::to_value(T::default()).ok()
+                            }
+                        },
+                    };
+                    field.attrs.push(syn::parse_quote!(
+                        #[serde(skip_serializing_if = #name_text)]
+                    ));
+                    predicates.push(predicate);
+                }
+            }
+            _ => {}
+        }
+    }
+    items.extend(predicates);
+}
+
+/// Where a field's default comes from, as its serde attribute says.
+enum DefaultSource {
+    Function(syn::ExprPath),
+    OfType,
+}
+
+/// The default of a field with `#[serde(default)]` or `#[serde(default = "path")]`.
+fn serde_default(attrs: &[syn::Attribute]) -> Option<DefaultSource> {
+    let mut found = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("default") {
+                if meta.input.peek(syn::Token![=]) {
+                    let path = meta.value()?.parse::<syn::LitStr>()?;
+                    if let Ok(path) = syn::parse_str::<syn::ExprPath>(&path.value()) {
+                        found = Some(DefaultSource::Function(path));
+                    }
+                } else {
+                    found = Some(DefaultSource::OfType);
+                }
+            } else if meta.input.peek(syn::Token![=]) {
+                // Another `key = value` (rename, with, …): consume its value.
+                let _ = meta.value()?.parse::<syn::Expr>();
+            }
+            Ok(())
+        });
+    }
+    found
+}
+
+fn has_skip_serializing_if(attrs: &[syn::Attribute]) -> bool {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("serde"))
+        .any(|attr| {
+            let mut skips = false;
+            let _ = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("skip_serializing_if") || meta.path.is_ident("skip") {
+                    skips = true;
+                }
+                if meta.input.peek(syn::Token![=]) {
+                    let _ = meta.value()?.parse::<syn::Expr>();
+                }
+                Ok(())
+            });
+            skips
+        })
+}
