@@ -727,8 +727,25 @@ fn a_schema_renamed_with_the_same_shape_is_a_rename() {
     let schemas = new["components"]["schemas"].as_mapping_mut().unwrap();
     let fill = schemas.shift_remove("Fill").unwrap();
     schemas.insert("RenamedFill".into(), fill);
-    properties(&mut new, "GetFillsResponse")["fills"]["items"] =
-        common::parse("$ref: '#/components/schemas/RenamedFill'");
+    // Every reference follows the rename (today only GetFillsResponse.fills has one).
+    fn follow(node: &mut Value) {
+        match node {
+            Value::Mapping(map) => {
+                for (key, value) in map.iter_mut() {
+                    if key.as_str() == Some("$ref")
+                        && value.as_str() == Some("#/components/schemas/Fill")
+                    {
+                        *value = "#/components/schemas/RenamedFill".into();
+                    } else {
+                        follow(value);
+                    }
+                }
+            }
+            Value::Sequence(items) => items.iter_mut().for_each(follow),
+            _ => {}
+        }
+    }
+    follow(&mut new);
     let report = diff::diff(&old, &new);
     let renamed = report
         .changes
