@@ -602,6 +602,41 @@ fn renames_and_type_changes_are_judged_by_what_handwritten_code_names() {
 }
 
 #[test]
+fn a_field_retyped_to_the_same_json_breaks_only_code_that_reads_or_sets_it() {
+    // CreateOrderV2Request.exchange_index goes from the shared ExchangeIndex
+    // schema to an inline integer: the same JSON, another Rust type. Code naming
+    // ExchangeIndex elsewhere still builds (the schema stays, used by Fill and
+    // others); only code reading or setting this field is touched.
+    let old = vendored();
+    let mut new = old.clone();
+    properties(&mut new, "CreateOrderV2Request")
+        .insert("exchange_index".into(), common::parse("type: integer"));
+    let judged = |usage: &str| {
+        let mut report = diff::diff(&old, &new);
+        let renamed: Vec<_> = report
+            .changes
+            .iter()
+            .filter(|c| c.rule == Rule::TypeRenamed)
+            .collect();
+        assert_eq!(renamed.len(), 1, "{:#?}", report.changes);
+        report.judge(&FacadeUsage::parse(usage).unwrap());
+        report.breaking_count()
+    };
+    assert_eq!(
+        judged("type ExchangeIndex  src/sandbox/exchange/wire.rs\n"),
+        0
+    );
+    assert_eq!(
+        judged("set CreateOrderV2Request.exchange_index  src/a.rs\n"),
+        1
+    );
+    assert_eq!(
+        judged("field CreateOrderV2Request.exchange_index  src/a.rs\n"),
+        1
+    );
+}
+
+#[test]
 fn markdown_marks_breaking_changes() {
     let old = vendored();
     let new = without_fill_is_taker(&old);
