@@ -390,22 +390,38 @@ fn journal_entry(
 /// The list is generated from the spec (`SPEC_OPERATIONS`), so an operation Kalshi
 /// adds is one the sandbox knows it does not implement (`501`), not an unknown path.
 fn spec_operation(method: &Method, path: &str) -> Option<&'static str> {
+    operation_in(crate::generated::SPEC_OPERATIONS, method.as_str(), path)
+}
+
+/// The operation of `operations` that `method` and `path` are for. Where several
+/// templates match, the one with the most literal segments wins, as in any router:
+/// `/portfolio/orders/queue_positions` is not the order `queue_positions` of
+/// `/portfolio/orders/{order_id}`, whichever the spec lists first.
+fn operation_in(
+    operations: &[(&'static str, &'static str, &'static str)],
+    method: &str,
+    path: &str,
+) -> Option<&'static str> {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    crate::generated::SPEC_OPERATIONS
+    operations
         .iter()
-        .find_map(|(m, template, operation)| {
+        .filter_map(|(m, template, operation)| {
             let pattern: Vec<&str> = template.trim_start_matches('/').split('/').collect();
-            let matches = method.as_str() == *m
+            let is_parameter = |p: &&str| p.starts_with('{') && p.ends_with('}');
+            let matches = method == *m
                 && pattern.len() == segments.len()
                 && pattern.iter().zip(&segments).all(|(p, s)| {
-                    if p.starts_with('{') && p.ends_with('}') {
+                    if is_parameter(p) {
                         !s.is_empty()
                     } else {
                         p == s
                     }
                 });
-            matches.then_some(*operation)
+            let literal = pattern.iter().filter(|p| !is_parameter(p)).count();
+            matches.then_some((literal, *operation))
         })
+        .max_by_key(|(literal, _)| *literal)
+        .map(|(_, operation)| operation)
 }
 
 /// Whether a route group serves `operation`, by its `OPERATIONS` list.
@@ -480,4 +496,31 @@ fn route(
                 format!("no route for {method} {API_PREFIX}{path}"),
             )),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::operation_in;
+
+    #[test]
+    fn the_most_literal_template_wins_whatever_the_order() {
+        let templated_first = [
+            ("GET", "/portfolio/orders/{order_id}", "GetOrder"),
+            ("GET", "/portfolio/orders/summary", "GetOrdersSummary"),
+            ("GET", "/portfolio/orders", "GetOrders"),
+        ];
+        let literal_first = [templated_first[1], templated_first[0], templated_first[2]];
+        for operations in [&templated_first[..], &literal_first[..]] {
+            let find = |method, path| operation_in(operations, method, path);
+            assert_eq!(
+                find("GET", "/portfolio/orders/summary"),
+                Some("GetOrdersSummary")
+            );
+            assert_eq!(find("GET", "/portfolio/orders/ord-1"), Some("GetOrder"));
+            assert_eq!(find("GET", "/portfolio/orders"), Some("GetOrders"));
+            assert_eq!(find("GET", "/portfolio/orders/"), None);
+            assert_eq!(find("POST", "/portfolio/orders/summary"), None);
+            assert_eq!(find("GET", "/portfolio/orders/ord-1/extra"), None);
+        }
+    }
 }
