@@ -44,6 +44,12 @@ pub const REPLACED_SCHEMAS: [(&str, &str); 2] = [
     ("FixedPointCount", "crate::money::Count"),
 ];
 
+/// How the description of a property `spec import` tolerated begins
+/// (openapi/tolerances.yaml): upstream requires the field, the vendored file gives
+/// it a default. Such a field is still written on every value (see [`skip_defaults`]),
+/// as upstream requires.
+pub const TOLERATED_MARK: &str = "Tolerated (openapi/tolerances.yaml):";
+
 /// The note on the deprecation marks of [`Marking::UsageScan`]; the scan
 /// (`cargo xtask spec usage`) keeps only warnings that carry it.
 pub const USAGE_MARK: &str = "kalshi-usage-scan";
@@ -55,6 +61,7 @@ pub fn generate(spec_yaml: &str, marking: Marking) -> CodegenResult<String> {
     let mut document: Value =
         serde_yaml_ng::from_str(spec_yaml).map_err(|e| format!("spec is not valid YAML: {e}"))?;
     normalize(&mut document);
+    let tolerated = skip_defaults::tolerated_fields(&document);
     let lenient_success = operations_whose_success_accepts_any_object(&document);
     let operations = spec_operations(&document);
     let spec: openapiv3::OpenAPI = serde_json::from_value(document)
@@ -98,7 +105,7 @@ pub fn generate(spec_yaml: &str, marking: Marking) -> CodegenResult<String> {
     drop_api_version_header(&mut file);
     decode_success_without_header_copy(&mut file);
     skip_absent_query_parameters(&mut file);
-    skip_defaults::skip_default_values(&mut file);
+    skip_defaults::skip_default_values(&mut file, &tolerated);
     add_lenient_success_list(&mut file, &lenient_success)?;
     add_operation_list(&mut file, &operations);
     if marking == Marking::UsageScan {

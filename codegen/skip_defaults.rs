@@ -13,29 +13,73 @@
 //! For each such field this pass adds `#[serde(skip_serializing_if = "…")]`
 //! naming a predicate generated beside the struct, which compares the value's
 //! JSON with the default's (the field's type need not implement `PartialEq`).
+//!
+//! Not for a field the vendored file tolerates (openapi/tolerances.yaml): upstream
+//! requires it, and only our import gave it a default, so it is still written
+//! always, as Kalshi writes it.
 
-/// Adds the `skip_serializing_if` attribute and its predicate to every struct
-/// field that has a `serde(default = "…")` and no `skip_serializing_if` yet.
-pub fn skip_default_values(file: &mut syn::File) {
-    let mut counter = 0;
-    skip_in_module(&mut file.items, &mut counter);
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+/// The fields (`(schema, property)`) whose description carries
+/// [`TOLERATED_MARK`](super::TOLERATED_MARK).
+pub fn tolerated_fields(document: &Value) -> BTreeSet<(String, String)> {
+    let mut fields = BTreeSet::new();
+    let Some(schemas) = document
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
+        return fields;
+    };
+    for (schema, body) in schemas {
+        let Some(properties) = body.get("properties").and_then(Value::as_object) else {
+            continue;
+        };
+        for (name, property) in properties {
+            let tolerated = property
+                .get("description")
+                .and_then(Value::as_str)
+                .is_some_and(|text| text.contains(super::TOLERATED_MARK));
+            if tolerated {
+                fields.insert((schema.clone(), name.clone()));
+            }
+        }
+    }
+    fields
 }
 
-fn skip_in_module(items: &mut Vec<syn::Item>, counter: &mut usize) {
+/// Adds the `skip_serializing_if` attribute and its predicate to every struct
+/// field that has a `serde(default = "…")` and no `skip_serializing_if` yet, but
+/// the `tolerated` ones (`(struct, wire name)`).
+pub fn skip_default_values(file: &mut syn::File, tolerated: &BTreeSet<(String, String)>) {
+    let mut counter = 0;
+    skip_in_module(&mut file.items, tolerated, &mut counter);
+}
+
+fn skip_in_module(
+    items: &mut Vec<syn::Item>,
+    tolerated: &BTreeSet<(String, String)>,
+    counter: &mut usize,
+) {
     let mut predicates = Vec::new();
     for item in items.iter_mut() {
         match item {
             syn::Item::Mod(module) => {
                 if let Some((_, inner)) = module.content.as_mut() {
-                    skip_in_module(inner, counter);
+                    skip_in_module(inner, tolerated, counter);
                 }
             }
             syn::Item::Struct(item) => {
+                let owner = item.ident.to_string();
                 for field in item.fields.iter_mut() {
                     let Some(default) = serde_default(&field.attrs) else {
                         continue;
                     };
                     if has_skip_serializing_if(&field.attrs) {
+                        continue;
+                    }
+                    if tolerated.contains(&(owner.clone(), wire_name(field))) {
                         continue;
                     }
                     *counter += 1;
@@ -100,6 +144,28 @@ fn serde_default(attrs: &[syn::Attribute]) -> Option<DefaultSource> {
         });
     }
     found
+}
+
+/// The JSON name of a field: its `serde(rename = "…")`, else its identifier.
+fn wire_name(field: &syn::Field) -> String {
+    let mut renamed = None;
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                renamed = Some(meta.value()?.parse::<syn::LitStr>()?.value());
+            } else if meta.input.peek(syn::Token![=]) {
+                let _ = meta.value()?.parse::<syn::Expr>();
+            }
+            Ok(())
+        });
+    }
+    renamed.unwrap_or_else(|| {
+        field
+            .ident
+            .as_ref()
+            .map(|ident| ident.to_string().trim_start_matches("r#").to_owned())
+            .unwrap_or_default()
+    })
 }
 
 fn has_skip_serializing_if(attrs: &[syn::Attribute]) -> bool {

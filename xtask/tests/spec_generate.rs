@@ -129,7 +129,9 @@ fn defaulted_optional_fields_are_skipped_while_they_hold_the_default() {
         "        balance: {type: integer, format: int64}\n",
         "        balance: {type: integer, format: int64}\n        \
          exchange_index: {type: integer, default: 0}\n        \
-         venue: {type: string, default: main}\n",
+         venue: {type: string, default: main}\n        \
+         ts_ms: {type: integer, default: 0, description: 'Tolerated (openapi/tolerances.yaml): \
+         upstream requires this field, but when absent it decodes as `0`.'}\n",
     );
     assert_ne!(spec, MINIMAL);
     let source = xtask::codegen::generate(&spec, xtask::codegen::Marking::None).unwrap();
@@ -146,7 +148,12 @@ fn defaulted_optional_fields_are_skipped_while_they_hold_the_default() {
             "{field}: {attrs}"
         );
     }
-    // The required field and the field without a default are untouched.
+    // The tolerated field is written always, as upstream requires it.
+    let at = compact.find("pubts_ms:").expect("ts_ms");
+    let attrs = &compact[compact[..at].rfind(',').unwrap_or(0)..at];
+    assert!(attrs.contains("#[serde(default)]"), "{attrs}");
+    assert!(!attrs.contains("skip_serializing_if"), "{attrs}");
+    // The required field is untouched.
     assert_eq!(
         compact
             .matches("skip_serializing_if=\"is_spec_default_")

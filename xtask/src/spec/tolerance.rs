@@ -61,7 +61,8 @@ impl Tolerance {
             Relax::Default(value) => format!("when absent it decodes as `{}`", scalar(value)),
         };
         format!(
-            "Tolerated (openapi/tolerances.yaml): upstream requires this field, but {what}. {}",
+            "{} upstream requires this field, but {what}. {}",
+            crate::codegen::TOLERATED_MARK,
             self.reason.trim()
         )
     }
