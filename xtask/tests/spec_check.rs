@@ -245,6 +245,13 @@ fn meaning_changing_edits(text: &str) -> Vec<(&'static str, String)> {
                     .find(from)
                     .unwrap_or_else(|| panic!("{what}: {from:?} not found"));
             let edited = format!("{}{to}{}", &text[..at], &text[at + from.len()..]);
+            // Had upstream spelled the parameter's `required: false` out, it stays
+            // one key.
+            let edited = edited.replacen(
+                "        required: true\n        required: false\n",
+                "        required: true\n",
+                1,
+            );
             (what, edited)
         })
         .collect()
