@@ -13,7 +13,7 @@
 //!   [`skip_absent_query_parameters`] trim what the generated code does on every
 //!   request: an undocumented header, a copy of the response headers, and reqwest's
 //!   work for query parameters that are not set (BENCHMARKS.md measures each).
-//! * [`skip_defaults`] leaves an optional field out of what is serialized while it
+//! * `skip_defaults.rs` leaves an optional field out of what is serialized while it
 //!   holds the spec's default, so a defaulted field Kalshi adds does not change the
 //!   bytes every request sends.
 
@@ -46,7 +46,7 @@ pub const REPLACED_SCHEMAS: [(&str, &str); 2] = [
 
 /// How the description of a property `spec import` tolerated begins
 /// (openapi/tolerances.yaml): upstream requires the field, the vendored file gives
-/// it a default. Such a field is still written on every value (see [`skip_defaults`]),
+/// it a default. Such a field is still written on every value (see `skip_defaults.rs`),
 /// as upstream requires.
 pub const TOLERATED_MARK: &str = "Tolerated (openapi/tolerances.yaml):";
 
