@@ -604,13 +604,25 @@ fn renames_and_type_changes_are_judged_by_what_handwritten_code_names() {
 #[test]
 fn a_field_retyped_to_the_same_json_breaks_only_code_that_reads_or_sets_it() {
     // CreateOrderV2Request.exchange_index goes from the shared ExchangeIndex
-    // schema to an inline integer: the same JSON, another Rust type. Code naming
+    // schema to an inline copy of it: the same JSON, another Rust type. Code naming
     // ExchangeIndex elsewhere still builds (the schema stays, used by Fill and
     // others); only code reading or setting this field is touched.
-    let old = vendored();
+    // Both sides are set here, so the test does not depend on how the vendored
+    // release spells the field.
+    let mut old = vendored();
+    old["components"]["schemas"]
+        .as_mapping_mut()
+        .unwrap()
+        .entry("ExchangeIndex".into())
+        .or_insert_with(|| common::parse("type: integer"));
+    properties(&mut old, "CreateOrderV2Request").insert(
+        "exchange_index".into(),
+        common::parse("allOf: [{$ref: '#/components/schemas/ExchangeIndex'}]"),
+    );
+    // The same shape inline: the same JSON, another Rust type.
+    let inline = old["components"]["schemas"]["ExchangeIndex"].clone();
     let mut new = old.clone();
-    properties(&mut new, "CreateOrderV2Request")
-        .insert("exchange_index".into(), common::parse("type: integer"));
+    properties(&mut new, "CreateOrderV2Request").insert("exchange_index".into(), inline);
     let judged = |usage: &str| {
         let mut report = diff::diff(&old, &new);
         let renamed: Vec<_> = report
