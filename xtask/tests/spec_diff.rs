@@ -282,22 +282,22 @@ fn request_enum_value_added_is_not_breaking() {
 fn operation_added_is_not_breaking_and_removed_is() {
     let change = only_change(|doc| {
         let item = common::parse(
-            "get:\n  operationId: GetThing\n  responses:\n    '200':\n      description: ''\n      content:\n        application/json:\n          schema:\n            $ref: '#/components/schemas/GetBalanceResponse'\n",
+            "get:\n  operationId: XTestGetThing\n  responses:\n    '200':\n      description: ''\n      content:\n        application/json:\n          schema:\n            $ref: '#/components/schemas/GetBalanceResponse'\n",
         );
         doc["paths"]
             .as_mapping_mut()
             .unwrap()
-            .insert("/portfolio/thing".into(), item);
+            .insert("/portfolio/x_test_thing".into(), item);
     });
     assert_change(
         &change,
         Section::Operations,
-        "GET /portfolio/thing",
+        "GET /portfolio/x_test_thing",
         "",
         Kind::OperationAdded,
         Rule::OperationAdded,
     );
-    assert_eq!(change.operation_id.as_deref(), Some("GetThing"));
+    assert_eq!(change.operation_id.as_deref(), Some("XTestGetThing"));
     assert!(!change.breaking());
 
     // Removing the summary endpoint drops nothing else: its response schema
@@ -305,10 +305,11 @@ fn operation_added_is_not_breaking_and_removed_is() {
     // was used, so it is listed without a verdict of its own.
     let old = vendored();
     let mut new = old.clone();
-    new["paths"]
+    // Only its GET, so a method a later release adds to the path stays out of it.
+    new["paths"]["/portfolio/summary/total_resting_order_value"]
         .as_mapping_mut()
         .unwrap()
-        .shift_remove("/portfolio/summary/total_resting_order_value");
+        .shift_remove("get");
     let report = diff::diff(&old, &new);
     let breaking: Vec<_> = report.changes.iter().filter(|c| c.breaking()).collect();
     assert_eq!(breaking.len(), 1, "{:#?}", report.changes);
