@@ -123,39 +123,29 @@ struct BaselineCore {
 }
 
 impl BaselineCore {
-    /// Build the URL, sign inline, set the three headers, send, decode.
     async fn get_balance(&self) -> Result<BaselineBalance, String> {
-        let mut request = self
-            .http
-            .get(format!("{}/portfolio/balance", self.base))
-            .build()
-            .map_err(|e| e.to_string())?;
-        let path = request.url().path().to_owned();
-        sign_into(&self.key, &self.key_id, "GET", &path, request.headers_mut())?;
-        let response = self
-            .http
-            .execute(request)
+        self.send(self.http.get(format!("{}/portfolio/balance", self.base)))
             .await
-            .map_err(|e| e.to_string())?;
-        if !response.status().is_success() {
-            return Err(format!("status {}", response.status()));
-        }
-        let body = response.bytes().await.map_err(|e| e.to_string())?;
-        serde_json::from_slice(&body).map_err(|e| e.to_string())
     }
 
     async fn create_order(&self) -> Result<BaselineOrderResponse, String> {
-        let mut request = self
-            .http
-            .post(format!("{}/portfolio/events/orders", self.base))
-            .json(&BaselineOrder::new())
-            .build()
-            .map_err(|e| e.to_string())?;
+        let url = format!("{}/portfolio/events/orders", self.base);
+        self.send(self.http.post(url).json(&BaselineOrder::new()))
+            .await
+    }
+
+    /// Build the request, sign inline, set the three headers, send, decode.
+    async fn send<T: serde::de::DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, String> {
+        let mut request = request.build().map_err(|e| e.to_string())?;
         let path = request.url().path().to_owned();
+        let method = request.method().clone();
         sign_into(
             &self.key,
             &self.key_id,
-            "POST",
+            method.as_str(),
             &path,
             request.headers_mut(),
         )?;
@@ -183,33 +173,26 @@ struct PlainCore {
 
 impl PlainCore {
     fn get_balance(&self) -> Result<BaselineBalance, String> {
-        let mut request = self
-            .http
-            .get(format!("{}/portfolio/balance", self.base))
-            .build()
-            .map_err(|e| e.to_string())?;
-        let path = request.url().path().to_owned();
-        sign_into(&self.key, &self.key_id, "GET", &path, request.headers_mut())?;
-        let response = self.http.execute(request).map_err(|e| e.to_string())?;
-        if !response.status().is_success() {
-            return Err(format!("status {}", response.status()));
-        }
-        let body = response.bytes().map_err(|e| e.to_string())?;
-        serde_json::from_slice(&body).map_err(|e| e.to_string())
+        self.send(self.http.get(format!("{}/portfolio/balance", self.base)))
     }
 
     fn create_order(&self) -> Result<BaselineOrderResponse, String> {
-        let mut request = self
-            .http
-            .post(format!("{}/portfolio/events/orders", self.base))
-            .json(&BaselineOrder::new())
-            .build()
-            .map_err(|e| e.to_string())?;
+        let url = format!("{}/portfolio/events/orders", self.base);
+        self.send(self.http.post(url).json(&BaselineOrder::new()))
+    }
+
+    /// Build the request, sign inline, set the three headers, send, decode.
+    fn send<T: serde::de::DeserializeOwned>(
+        &self,
+        request: reqwest::blocking::RequestBuilder,
+    ) -> Result<T, String> {
+        let mut request = request.build().map_err(|e| e.to_string())?;
         let path = request.url().path().to_owned();
+        let method = request.method().clone();
         sign_into(
             &self.key,
             &self.key_id,
-            "POST",
+            method.as_str(),
             &path,
             request.headers_mut(),
         )?;
