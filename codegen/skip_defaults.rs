@@ -73,13 +73,11 @@ fn skip_in_module(
             syn::Item::Struct(item) => {
                 let owner = item.ident.to_string();
                 for field in item.fields.iter_mut() {
-                    let Some(default) = serde_default(&field.attrs) else {
+                    let serde = SerdeAttrs::of(field);
+                    let Some(default) = serde.default else {
                         continue;
                     };
-                    if has_skip_serializing_if(&field.attrs) {
-                        continue;
-                    }
-                    if tolerated.contains(&(owner.clone(), wire_name(field))) {
+                    if serde.skips || tolerated.contains(&(owner.clone(), serde.wire_name)) {
                         continue;
                     }
                     *counter += 1;
@@ -122,67 +120,51 @@ enum DefaultSource {
     OfType,
 }
 
-/// The default of a field with `#[serde(default)]` or `#[serde(default = "path")]`.
-fn serde_default(attrs: &[syn::Attribute]) -> Option<DefaultSource> {
-    let mut found = None;
-    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("default") {
-                if meta.input.peek(syn::Token![=]) {
-                    let path = meta.value()?.parse::<syn::LitStr>()?;
-                    if let Ok(path) = syn::parse_str::<syn::ExprPath>(&path.value()) {
-                        found = Some(DefaultSource::Function(path));
-                    }
-                } else {
-                    found = Some(DefaultSource::OfType);
-                }
-            } else if meta.input.peek(syn::Token![=]) {
-                // Another `key = value` (rename, with, …): consume its value.
-                let _ = meta.value()?.parse::<syn::Expr>();
-            }
-            Ok(())
-        });
-    }
-    found
+/// What a field's `#[serde(…)]` attributes say, as far as this pass needs.
+struct SerdeAttrs {
+    /// `default` or `default = "path"`.
+    default: Option<DefaultSource>,
+    /// `skip_serializing_if` or `skip` is already there.
+    skips: bool,
+    /// The JSON name: `rename = "…"`, else the identifier.
+    wire_name: String,
 }
 
-/// The JSON name of a field: its `serde(rename = "…")`, else its identifier.
-fn wire_name(field: &syn::Field) -> String {
-    let mut renamed = None;
-    for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") {
-                renamed = Some(meta.value()?.parse::<syn::LitStr>()?.value());
-            } else if meta.input.peek(syn::Token![=]) {
-                let _ = meta.value()?.parse::<syn::Expr>();
-            }
-            Ok(())
-        });
-    }
-    renamed.unwrap_or_else(|| {
-        field
-            .ident
-            .as_ref()
-            .map(|ident| ident.to_string().trim_start_matches("r#").to_owned())
-            .unwrap_or_default()
-    })
-}
-
-fn has_skip_serializing_if(attrs: &[syn::Attribute]) -> bool {
-    attrs
-        .iter()
-        .filter(|a| a.path().is_ident("serde"))
-        .any(|attr| {
-            let mut skips = false;
+impl SerdeAttrs {
+    fn of(field: &syn::Field) -> SerdeAttrs {
+        let mut read = SerdeAttrs {
+            default: None,
+            skips: false,
+            wire_name: field
+                .ident
+                .as_ref()
+                .map(|ident| ident.to_string().trim_start_matches("r#").to_owned())
+                .unwrap_or_default(),
+        };
+        for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
             let _ = attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("skip_serializing_if") || meta.path.is_ident("skip") {
-                    skips = true;
-                }
-                if meta.input.peek(syn::Token![=]) {
-                    let _ = meta.value()?.parse::<syn::Expr>();
+                let has_value = meta.input.peek(syn::Token![=]);
+                if meta.path.is_ident("default") {
+                    read.default = Some(if has_value {
+                        let path = meta.value()?.parse::<syn::LitStr>()?;
+                        DefaultSource::Function(path.parse()?)
+                    } else {
+                        DefaultSource::OfType
+                    });
+                } else if meta.path.is_ident("rename") {
+                    read.wire_name = meta.value()?.parse::<syn::LitStr>()?.value();
+                } else {
+                    if meta.path.is_ident("skip_serializing_if") || meta.path.is_ident("skip") {
+                        read.skips = true;
+                    }
+                    if has_value {
+                        // Any other `key = value` (with, …): consume its value.
+                        meta.value()?.parse::<syn::Expr>()?;
+                    }
                 }
                 Ok(())
             });
-            skips
-        })
+        }
+        read
+    }
 }
